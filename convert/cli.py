@@ -1,0 +1,134 @@
+"""The `kp-convert` command line: a thin adapter over the library.
+
+Each command parses its options, makes one library call and prints a short Danish summary. Expected
+failures are `KpConvertError`s, caught once in `main` and turned into their exit code; `--debug` re-raises.
+Heavy imports (pandas, pandera, xlsxwriter) happen inside the commands, so `--help` and `init` start fast.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from .errors import EXIT_OK, EXIT_REJECTED_ROWS, KpConvertError
+
+EPILOG_EXIT = ("Exit codes: 0 done; 1 done, but rows were rejected; 2 usage or configuration error; "
+               "3 an input file could not be read; 4 an output could not be written; 5 internal ledger error.")
+
+
+@click.group(epilog=EPILOG_EXIT, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="kp-convert")
+@click.option("--debug", is_flag=True, help="Show full tracebacks instead of short messages.")
+@click.pass_context
+def cli(ctx: click.Context, debug: bool) -> None:
+    """Convert running foot-care grants (udvidet helbredstillæg til fodbehandling) from ESDH exports
+    into a KP conversion worksheet, closing notes and a ledger of every input row."""
+    ctx.obj = {"debug": debug}
+
+
+@cli.command(epilog="Example: kp-convert run sample_data/kp-convert.toml --out output")
+@click.argument("config_file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Output folder (default: batch.output_folder in the config, relative to it).")
+def run(config_file: Path, out_dir: Path | None) -> None:
+    """Run the conversion described by CONFIG_FILE and write the worksheet, notes, ledger and manifest."""
+    from .config import load_config
+    from .pipeline import run as run_pipeline
+
+    started = time.time()
+    config = load_config(config_file)
+    batch, written = run_pipeline(config, out_dir, started=started)
+    _print_summary(batch, written)
+    sys.exit(EXIT_REJECTED_ROWS if batch.rejected_count else EXIT_OK)
+
+
+@cli.command(epilog="Example: kp-convert init kp-convert.toml")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path), default="kp-convert.toml")
+@click.option("--force", is_flag=True, help="Overwrite an existing file.")
+def init(path: Path, force: bool) -> None:
+    """Write a fully commented configuration template to PATH (default kp-convert.toml)."""
+    from .config import template_text
+    from .errors import OutputError
+
+    if path.exists() and not force:
+        raise OutputError(f"{path} findes allerede", hint="brug --force for at overskrive den")
+    try:
+        path.write_text(template_text(), encoding="utf-8")
+    except OSError as exc:
+        raise OutputError(f"Kan ikke skrive {path} ({exc.strerror})") from None
+    click.echo(f"Skabelon skrevet: {path}\nRet stier, startdato og kolonner, og kør: kp-convert run {path}")
+
+
+@cli.command(epilog="Example: kp-convert sample --out sample_data --cases 300 --seed 1")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), required=True,
+              help="Folder for the synthetic export files.")
+@click.option("--cases", type=click.IntRange(1), default=300, show_default=True, help="Number of ESDH cases.")
+@click.option("--documents-per-case", type=click.FloatRange(0), default=5.0, show_default=True,
+              help="Average documents per case.")
+@click.option("--seed", type=int, default=1, show_default=True, help="Random seed: same seed, same files.")
+@click.option("--defects/--no-defects", default=True, show_default=True,
+              help="Plant the documented defects (bad CPR, ragged lines, …).")
+def sample(out_dir: Path, cases: int, documents_per_case: float, seed: int, defects: bool) -> None:
+    """Write a synthetic, fictitious ESDH export set (cases, documents, asset declarations) and a config."""
+    from .config import template_text
+    from .errors import OutputError
+    from .sample import generate_sample
+
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        files = generate_sample(out_dir, cases=cases, seed=seed, documents_per_case=documents_per_case,
+                                defects=defects)
+        config = out_dir / "kp-convert.toml"
+        if not config.exists():
+            config.write_text(template_text(), encoding="utf-8")
+    except OSError as exc:
+        raise OutputError(f"Kan ikke skrive eksempeldata i {out_dir} ({exc.strerror})") from None
+    names = ", ".join(p.name for p in files.values())
+    click.echo(f"Eksempeldata skrevet i {out_dir}: {names}, {config.name}\nKør: kp-convert run {config}")
+
+
+def _print_summary(batch, written: dict[str, Path]) -> None:  # type: ignore[no-untyped-def]
+    from .compute import FLAGS
+    from .fields import TABLE_LABELS
+
+    cfg = batch.config
+    click.echo(f"kp-convert: {cfg.batch_name} – startdato i KP {cfg.cutover_date:%d-%m-%Y}")
+    counts = batch.outcome_counts()
+    for table in ("cases", "documents", "assets"):
+        if table in counts.index:
+            r = counts.loc[table]
+            click.echo(f"  {TABLE_LABELS[table].capitalize():<18} {int(r.sum()):>7} læst · {int(r['converted']):>7} "
+                       f"konverteres · {int(r['excluded']):>6} udeladt · {int(r['rejected']):>5} afvist")
+    flags = batch.flag_counts()
+    if flags:
+        click.echo("  Bemærkninger på sager der konverteres:")
+        for code, label in FLAGS.items():
+            if flags.get(code):
+                click.echo(f"    {label:<52} {flags[code]:>6}")
+    folder = next(iter(written.values())).parent if written else None
+    click.echo(f"  Filer i {folder}: " + ", ".join(written))
+    if batch.rejected_count:
+        click.echo(f"  {batch.rejected_count} poster er afvist – se arket 'Afviste' i konverteringsarket.", err=True)
+
+
+def main(argv: list[str] | None = None) -> None:
+    debug = "--debug" in (argv if argv is not None else sys.argv[1:])
+    try:
+        rc = cli.main(args=argv, prog_name="kp-convert", standalone_mode=False)
+    except KpConvertError as exc:
+        if debug:
+            raise
+        click.echo(f"Fejl: {exc}", err=True)
+        sys.exit(exc.exit_code)
+    except click.exceptions.Abort:
+        click.echo("Afbrudt.", err=True)
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(2)
+    except SystemExit:
+        raise
+    sys.exit(rc if isinstance(rc, int) else 0)

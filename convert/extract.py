@@ -1,0 +1,329 @@
+"""Read the municipality's exports (CSV or XLSX) into frames of text, keeping each record's origin.
+
+Everything is read as text; typing happens in validation, so a bad value becomes a row-level rejection
+with its file, row and column, not a crash. `source_row` is the row a person would see: the text-editor
+line where a CSV record starts, or the Excel row number.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import io
+import zipfile
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+import pandas as pd
+
+from .config import InputSpec
+from .errors import ConfigError, InputError
+from .fields import FIELDS, normalise_header
+from .ledger import LEDGER_COLUMNS, SOURCE_FILE, SOURCE_ROW
+
+HEADER_SCAN_ROWS = 30
+_OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # old .xls, or an encrypted (password-protected) .xlsx
+_ZIP_MAGIC = b"PK\x03\x04"
+_BINARY_MAGIC = {b"%PDF": "PDF", b"\x89PNG": "PNG", b"\xff\xd8\xff": "JPEG", b"GIF8": "GIF"}
+
+
+@dataclass
+class RawTable:
+    """One input file as read: its header cells and its records (text), plus ragged-line rejections."""
+
+    spec: InputSpec
+    headers: list[str]
+    frame: pd.DataFrame  # one column per header position ("c0", "c1", …) + source_file, source_row
+    rejected: pd.DataFrame  # ledger rows for records that could not be split into the header's columns
+    meta: dict[str, object] = field(default_factory=dict)
+
+    @property
+    def records_read(self) -> int:
+        return len(self.frame) + len(self.rejected)
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def read_input(spec: InputSpec) -> RawTable:
+    path = spec.path
+    if not path.exists():
+        raise InputError(f"Filen findes ikke: {path} (input.{spec.table}.path)")
+    if not path.is_file():
+        raise InputError(f"Stien er ikke en fil: {path} (input.{spec.table}.path)")
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"Filen kan ikke læses: {path} ({exc.strerror})") from None
+    if not data.strip():
+        raise InputError(f"Filen er tom: {path.name}")
+    if data.startswith(_OLE2_MAGIC) or path.suffix.lower() == ".xls":
+        raise InputError(
+            f"{path.name} er en gammel Excel-fil (.xls) eller en adgangskodebeskyttet .xlsx, som ikke kan læses",
+            hint="åbn filen i Excel, fjern en eventuel adgangskode og gem den som .xlsx eller CSV (semikolon)")
+    for magic, kind in _BINARY_MAGIC.items():
+        if data.startswith(magic):
+            raise InputError(f"{path.name} er en {kind}-fil, ikke et regneark eller en CSV-fil")
+    if data.startswith(_ZIP_MAGIC) or path.suffix.lower() in (".xlsx", ".xlsm"):
+        table = _read_xlsx(spec, data)
+    else:
+        table = _read_csv(spec, data)
+    table.meta["sha256"] = hashlib.sha256(data).hexdigest()
+    table.meta["size_bytes"] = len(data)
+    return table
+
+
+# ---- CSV ---------------------------------------------------------------------------------------------
+
+def detect_encoding(data: bytes) -> str:
+    if data.startswith(b"\xef\xbb\xbf"):
+        return "utf-8-sig"
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "utf-16"
+    try:
+        data.decode("utf-8")
+        return "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        data.decode("cp1252")
+        return "cp1252"
+    except UnicodeDecodeError:
+        return "iso-8859-1"  # decodes any byte: the last resort the Danish exports use
+
+
+def detect_delimiter(text: str) -> str:
+    lines = [ln for ln in text[:64_000].splitlines()[:HEADER_SCAN_ROWS] if ln.strip()]
+    best, best_count = ";", 0
+    for delim in (";", "\t", ",", "|"):  # ';' first: it wins ties, as Danish exports mostly use it
+        count = max((ln.count(delim) for ln in lines), default=0)
+        if count > best_count:
+            best, best_count = delim, count
+    return best
+
+
+def _decode(spec: InputSpec, data: bytes) -> tuple[str, str]:
+    encoding = detect_encoding(data) if spec.encoding == "auto" else spec.encoding
+    try:
+        text = data.decode(encoding)
+    except (UnicodeDecodeError, LookupError) as exc:
+        line = data[: getattr(exc, "start", 0)].count(b"\n") + 1
+        raise InputError(
+            f"{spec.path.name} kan ikke læses som {encoding}: ugyldigt tegn på linje {line}",
+            hint=f"sæt input.{spec.table}.encoding til den rigtige tegnkodning (fx cp1252 eller utf-8), "
+                 "eller 'auto'") from None
+    return text, encoding
+
+
+def _read_csv(spec: InputSpec, data: bytes) -> RawTable:
+    text, encoding = _decode(spec, data)
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    nul_count = text.count("\x00")
+    if nul_count:
+        if nul_count > max(16, len(text) // 1000):
+            raise InputError(f"{spec.path.name} ser ud til at være en binær fil, ikke en CSV-fil "
+                             f"({nul_count} NUL-tegn)")
+        text = text.replace("\x00", "")  # a stray NUL from a broken export: removed, and said in the manifest
+    delimiter = detect_delimiter(text) if spec.delimiter == "auto" else spec.delimiter
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, quotechar='"', strict=True)
+    csv.field_size_limit(max(len(text), 131_072))  # one field may be the whole file; never a csv.Error
+    records: list[list[str]] = []
+    starts: list[int] = []
+    last = 0
+    try:
+        for row in reader:
+            start = last + 1
+            last = reader.line_num
+            if any(cell.strip() for cell in row):
+                records.append(row)
+                starts.append(start)
+    except csv.Error as exc:
+        raise InputError(f"{spec.path.name}, linje {last + 1}: CSV-strukturen er brudt ({exc})",
+                         hint="typisk et anførselstegn (\") der aldrig lukkes") from None
+    return _build(spec, records, starts, {
+        "format": "csv", "encoding": encoding, "delimiter": delimiter,
+        "nul_characters_removed": nul_count,
+        "line_endings": _line_endings(text),
+    })
+
+
+def _line_endings(text: str) -> str:
+    crlf = text.count("\r\n")
+    lf = text.count("\n") - crlf
+    cr = text.count("\r") - crlf
+    kinds = [name for name, n in (("CRLF", crlf), ("LF", lf), ("CR", cr)) if n]
+    return "+".join(kinds) or "none"
+
+
+# ---- XLSX --------------------------------------------------------------------------------------------
+
+def _cell_text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "Ja" if value else "Nej"
+    if isinstance(value, dt.datetime):
+        return value.strftime("%Y-%m-%d")  # real date cells: ISO, the time of day is not used
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if value.is_integer():
+            return str(int(value))  # CPR stored as a number arrives as 101901234.0
+        return format(Decimal(repr(value)), "f").replace(".", ",")  # Danish decimal comma for the parsers
+    return str(value)
+
+
+def _read_xlsx(spec: InputSpec, data: bytes) -> RawTable:
+    import openpyxl  # heavy: imported only when an XLSX is read
+    try:
+        wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        raise InputError(f"{spec.path.name} er ikke en gyldig .xlsx-fil (måske afkortet eller beskadiget): {exc}",
+                         hint="åbn filen i Excel og gem den igen, eller eksportér som CSV") from None
+    try:
+        if spec.sheet:
+            if spec.sheet not in wb.sheetnames:
+                raise ConfigError(f"Arket '{spec.sheet}' findes ikke i {spec.path.name} (input.{spec.table}.sheet)",
+                                  hint=f"arkene hedder: {', '.join(wb.sheetnames)}")
+            ws = wb[spec.sheet]
+        else:
+            ws = wb.worksheets[0]
+        records: list[list[str]] = []
+        starts: list[int] = []
+        for excel_row, row in enumerate(ws.iter_rows(values_only=True), start=1):
+            cells = [_cell_text(v) for v in row]
+            if any(c.strip() for c in cells):
+                records.append(cells)
+                starts.append(excel_row)
+        sheet_name = ws.title
+    finally:
+        wb.close()
+    # Excel rows are padded to the sheet's width: trailing empty cells are not ragged lines
+    return _build(spec, records, starts, {"format": "xlsx", "sheet": sheet_name, "encoding": "", "delimiter": ""},
+                  pad_short_rows=True)
+
+
+# ---- shared: header, ragged lines, frame -------------------------------------------------------------
+
+def _known_headers(spec: InputSpec) -> set[str]:
+    known = {normalise_header(a) for f in FIELDS[spec.table] for a in f.aliases}
+    known |= {normalise_header(h) for h in spec.columns.values()}
+    return known
+
+
+def _find_header(spec: InputSpec, records: list[list[str]], starts: list[int]) -> int:
+    """Index into records of the header row: configured, else the first row most like a header."""
+    if not records:
+        raise InputError(f"{spec.path.name} indeholder ingen data")
+    if spec.header_row:
+        for i, start in enumerate(starts):
+            if start == spec.header_row:
+                return i
+        raise ConfigError(f"input.{spec.table}.header_row = {spec.header_row}, men den række er tom eller findes ikke "
+                          f"i {spec.path.name}")
+    known = _known_headers(spec)
+    best_i, best_hits = 0, 0
+    for i, row in enumerate(records[:HEADER_SCAN_ROWS]):
+        hits = sum(1 for c in row if normalise_header(c) in known)
+        if hits > best_hits:
+            best_i, best_hits = i, hits
+    return best_i
+
+
+def _build(spec: InputSpec, records: list[list[str]], starts: list[int], meta: dict[str, object],
+           *, pad_short_rows: bool = False) -> RawTable:
+    h = _find_header(spec, records, starts)
+    headers = [c.strip() for c in records[h]]
+    while headers and not headers[-1]:
+        headers.pop()  # trailing separators or empty Excel columns after the header
+    width = len(headers)
+    meta.update({"header_row": starts[h], "title_rows_skipped": h})
+    good: list[list[str]] = []
+    good_rows: list[int] = []
+    bad: list[dict[str, object]] = []
+    name = spec.path.name
+    for row, start in zip(records[h + 1:], starts[h + 1:], strict=True):
+        n = len(row)
+        if n > width and not any(c.strip() for c in row[width:]):
+            row, n = row[:width], width  # a trailing separator is not an extra field
+        if n < width and pad_short_rows:
+            row, n = row + [""] * (width - n), width
+        if n != width:
+            bad.append({SOURCE_FILE: name, SOURCE_ROW: start, "table": spec.table, "case_id": "",
+                        "outcome": "rejected", "reason_code": "ragged_line",
+                        "reason": f"Linje {start} har {n} felter, men overskriften har {width}"})
+            continue
+        good.append(row)
+        good_rows.append(start)
+    frame = pd.DataFrame(good, columns=[f"c{i}" for i in range(width)], dtype=object)
+    frame[SOURCE_FILE] = name
+    frame[SOURCE_ROW] = pd.array(good_rows, dtype="int64")
+    rejected = pd.DataFrame(bad, columns=LEDGER_COLUMNS)
+    return RawTable(spec=spec, headers=headers, frame=frame, rejected=rejected, meta=meta)
+
+
+# ---- map: the file's headers to canonical fields -----------------------------------------------------
+
+def map_columns(raw: RawTable) -> tuple[pd.DataFrame, dict[str, str]]:
+    """Rename header positions to canonical field names. Absent optional fields become empty columns.
+
+    Returns the frame and the mapping used {canonical field: header in file}.
+    """
+    spec = raw.spec
+    name = spec.path.name
+    norm = [normalise_header(x) for x in raw.headers]
+    used: dict[int, str] = {}
+    mapping: dict[str, str] = {}
+    positions: dict[str, int] = {}
+
+    def claim(field_name: str, pos: int) -> None:
+        dup = [i for i, n in enumerate(norm) if n == norm[pos] and i != pos]
+        if dup:
+            raise InputError(f"{name}: kolonnen '{raw.headers[pos]}' findes {len(dup) + 1} gange i overskriften, "
+                             f"så det er uklart, hvilken der er {field_name}",
+                             hint="omdøb den ene kolonne i udtrækket, eller kobl feltet til en entydig overskrift")
+        used[pos] = field_name
+        mapping[field_name] = raw.headers[pos]
+        positions[field_name] = pos
+
+    for field_name, header in spec.columns.items():  # explicit mapping first
+        target = normalise_header(header)
+        hits = [i for i, n in enumerate(norm) if n == target]
+        if not hits:
+            raise ConfigError(
+                f"input.{spec.table}.columns.{field_name} = '{header}', men {name} har ingen kolonne med den overskrift",
+                hint="overskrifterne i filen er: " + ", ".join(repr(x) for x in raw.headers if x))
+        claim(field_name, hits[0])
+    for f in FIELDS[spec.table]:
+        if f.name in positions:
+            continue
+        for alias in f.aliases:
+            target = normalise_header(alias)
+            hits = [i for i, n in enumerate(norm) if n == target and i not in used]
+            if hits:
+                claim(f.name, hits[0])
+                break
+    missing = [f for f in FIELDS[spec.table] if f.required and f.name not in positions]
+    if missing:
+        labels = ", ".join(f"{f.name} ('{f.label}')" for f in missing)
+        raise InputError(
+            f"{name} mangler en påkrævet kolonne: {labels}",
+            hint=f"tilføj i [input.{spec.table}.columns] fx {missing[0].name} = \"<overskriften i jeres fil>\"; "
+                 "overskrifterne i filen er: " + ", ".join(repr(x) for x in raw.headers if x))
+    out = pd.DataFrame(index=raw.frame.index)
+    for f in FIELDS[spec.table]:
+        out[f.name] = raw.frame[f"c{positions[f.name]}"] if f.name in positions else None
+    out[SOURCE_FILE] = raw.frame[SOURCE_FILE]
+    out[SOURCE_ROW] = raw.frame[SOURCE_ROW]
+    return out, mapping
+

@@ -1,0 +1,140 @@
+"""Validate mapped tables with the pandera models, lazily, and type the rows that pass.
+
+Every failing row becomes one `rejected` ledger line listing all its problems in Danish, naming the column
+and the value (CPR masked). Rows that pass are parsed into typed columns for the later stages.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from .ledger import SOURCE_FILE, SOURCE_ROW, ledger_rows
+from .fields import FIELDS, TableName, spec
+from .parsing import (
+    clean_text,
+    mask_cpr,
+    parse_amounts_ore,
+    parse_cpr,
+    parse_dates,
+    parse_percentages,
+)
+
+_SHOW = 60  # characters of an offending value shown in a message
+
+_MESSAGES = {
+    "not_nullable": "{label} mangler",
+    "valid_cpr": "{label}: '{value}' er ikke et gyldigt CPR-nummer ({detail})",
+    "danish_date": "{label}: '{value}' er ikke en gyldig dato (brug dd-mm-åååå)",
+    "danish_amount": "{label}: '{value}' er ikke et gyldigt beløb (brug fx 1.234,50)",
+    "percentage": "{label}: '{value}' er ikke en procent mellem 0 og 100",
+    "str_length": "{label}: teksten er {length} tegn – mere end Excels grænse på 32.767 tegn",
+}
+_REASON_CODES = {"not_nullable": "missing_value", "valid_cpr": "invalid_cpr", "danish_date": "invalid_date",
+                 "danish_amount": "invalid_amount", "percentage": "invalid_percentage",
+                 "str_length": "text_too_long"}
+
+
+def _show(value: object) -> str:
+    text = "" if value is None or value is pd.NA else str(value)
+    text = text.replace("\r", " ").replace("\n", " ")
+    return text if len(text) <= _SHOW else text[:_SHOW] + "…"
+
+
+def clean(table: TableName, frame: pd.DataFrame, *, pad_nine_digit_cpr: bool) -> pd.DataFrame:
+    """Text cleaning before validation: trim, drop control characters, empty -> <NA>."""
+    cols = {}
+    for f in FIELDS[table]:
+        s = clean_text(frame[f.name].astype("string"))
+        if f.kind == "cpr" and pad_nine_digit_cpr:
+            nine = s.str.fullmatch(r"\d{9}(?:\.0)?").fillna(False).astype(bool)
+            s = s.mask(nine, "0" + s.str.replace(r"\.0$", "", regex=True))  # Excel dropped the leading zero
+        cols[f.name] = s.astype("string")
+    return frame.assign(**cols)
+
+
+def _messages(table: TableName, failures: pd.DataFrame, frame: pd.DataFrame) -> pd.DataFrame:
+    """One row per failing frame index: codes and Danish reasons, in column order."""
+    order = {f.name: i for i, f in enumerate(FIELDS[table])}
+    rows = []
+    for rec in failures.itertuples(index=False):  # failures only: small beside the data
+        column, check, idx = rec.column, str(rec.check), rec.index
+        if column not in order or pd.isna(idx):
+            continue
+        key = "str_length" if check.startswith("str_length") else check
+        f = spec(table, column)
+        raw = frame.at[idx, column]
+        detail = ""
+        if key == "valid_cpr":
+            detail = parse_cpr(pd.Series([raw], dtype="string"), pad_nine_digits=False)["error"].iloc[0]
+        value = mask_cpr(raw) if f.kind == "cpr" else _show(raw)
+        msg = _MESSAGES.get(key, "{label}: '{value}' fejler kontrollen " + check).format(
+            label=f.label, value=value, detail=detail if isinstance(detail, str) else "ugyldigt",
+            length=len(str(raw)) if raw is not None else 0)
+        rows.append((idx, order[column], _REASON_CODES.get(key, check), msg))
+    if not rows:
+        return pd.DataFrame(columns=["reason_code", "reason"])
+    df = pd.DataFrame(rows, columns=["idx", "pos", "code", "msg"]).drop_duplicates(["idx", "code", "msg"])
+    df = df.sort_values(["idx", "pos"], kind="stable")
+    grouped = df.groupby("idx", sort=True)
+    return pd.DataFrame({"reason_code": grouped["code"].agg(lambda c: "|".join(dict.fromkeys(c))),
+                         "reason": grouped["msg"].agg("; ".join)})
+
+
+def validate_table(table: TableName, frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Returns (rows that pass, still text; ledger rows for the rejected)."""
+    import pandera.pandas as pa  # heavy: only when a run validates
+
+    from schemas import SCHEMAS
+
+    try:
+        SCHEMAS[table].validate(frame, lazy=True)
+        return frame, ledger_rows(frame.iloc[:0], table, "rejected", "", "")
+    except pa.errors.SchemaErrors as exc:
+        problems = _messages(table, exc.failure_cases, frame)
+    bad = frame.loc[problems.index]
+    case_ids = bad["case_id"] if "case_id" in bad else ""
+    rejected = ledger_rows(bad, table, "rejected", problems["reason_code"], problems["reason"], case_id=case_ids)
+    return frame.drop(index=problems.index), rejected
+
+
+def type_rows(table: TableName, frame: pd.DataFrame) -> pd.DataFrame:
+    """Parse validated text into typed columns (cpr normalised; dates; amounts in øre; percentages)."""
+    out = {}
+    for f in FIELDS[table]:
+        s = frame[f.name]
+        if f.kind == "cpr":
+            parsed = parse_cpr(s, pad_nine_digits=False)
+            out[f.name] = parsed["cpr"].astype("string")
+            out["cpr_replacement"] = parsed["replacement"].astype(bool)
+        elif f.kind == "date":
+            out[f.name] = parse_dates(s)
+        elif f.kind == "amount":
+            out[f.name] = parse_amounts_ore(s)  # øre, exact
+        elif f.kind == "percent":
+            out[f.name] = parse_percentages(s)
+    return frame.assign(**out)
+
+
+def split_duplicates(table: TableName, frame: pd.DataFrame, key: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Duplicate ids: an identical repeat is excluded (the first is kept); conflicting repeats are all rejected."""
+    content = [f.name for f in FIELDS[table]]
+    dup_key = frame.duplicated(key, keep=False)
+    if not dup_key.any():
+        return frame, ledger_rows(frame.iloc[:0], table, "excluded", "", "")
+    identical_repeat = frame.duplicated(content, keep="first")
+    dups = frame[dup_key & ~identical_repeat]
+    conflicting_ids = dups.loc[dups.duplicated(key, keep=False), key]
+    conflict = frame[key].isin(set(conflicting_ids))
+    first_row = frame.groupby(key, sort=False)[SOURCE_ROW].transform("min")
+    label = spec(table, key).label
+    repeat = frame[identical_repeat & ~conflict]
+    lines = frame[conflict].groupby(key)[SOURCE_ROW].agg(lambda r: ", ".join(map(str, sorted(r))))
+    entries = [
+        ledger_rows(repeat, table, "excluded", "duplicate_identical",
+                    "Dublet: samme indhold som linje " + first_row[repeat.index].astype(str),
+                    case_id=repeat["case_id"]),
+        ledger_rows(frame[conflict], table, "rejected", "duplicate_conflicting",
+                    f"{label} findes flere gange med forskelligt indhold (linje "
+                    + frame.loc[conflict, key].map(lines) + ")", case_id=frame.loc[conflict, "case_id"]),
+    ]
+    return frame[~identical_repeat & ~conflict], pd.concat(entries, ignore_index=True)

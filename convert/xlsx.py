@@ -1,0 +1,171 @@
+"""A small table writer over xlsxwriter: real dates, Danish number formats, frozen header, filter, print set-up.
+
+xlsxwriter writes every text as a string cell, so input text such as '=HYPERLINK(…)' is never a formula.
+Sheets longer than Excel's row limit are continued on numbered sheets ("Dokumenter (2)"), never truncated.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+import pandas as pd
+
+Kind = Literal["text", "date", "int", "money", "percent", "number"]
+EXCEL_MAX_ROWS = 1_048_576
+EXCEL_EPOCH = pd.Timestamp("1899-12-30")
+_NUM_FORMATS = {"date": "dd-mm-yyyy", "int": "0", "money": "#,##0.00", "percent": "0.0", "number": "#,##0"}
+
+
+@dataclass
+class Column:
+    header: str
+    kind: Kind = "text"
+    width: float | None = None
+    choices: tuple[str, ...] = ()  # drop-down list (data validation)
+    date_entry: bool = False  # the team types a date here: validate it
+    comment: str = ""
+
+
+@dataclass
+class Table:
+    sheet: str
+    columns: list[Column]
+    frame: pd.DataFrame  # columns in the same order as `columns`
+    title: list[str] = field(default_factory=list)  # lines above the header (e.g. on Oversigt); unused by tables
+
+
+class Workbook:
+    """Deterministic workbook: fixed document properties, stable sheet order."""
+
+    def __init__(self, path: Path, *, created: dt.datetime, title: str, max_rows: int = EXCEL_MAX_ROWS) -> None:
+        import xlsxwriter  # imported where used: keeps CLI start-up light
+
+        self.book = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_formulas": False,
+                                                     "strings_to_urls": False, "strings_to_numbers": False})
+        self.book.set_properties({"title": title, "author": "kp-convert", "created": created,
+                                  "comments": "Lavet af kp-convert"})
+        self.book.set_calc_mode("auto")
+        self.max_rows = max_rows
+        self.f_header = self.book.add_format({"bold": True, "text_wrap": True, "valign": "top",
+                                              "bg_color": "#DDEBF7", "border": 1})
+        self.f_title = self.book.add_format({"bold": True, "font_size": 14})
+        self.f_bold = self.book.add_format({"bold": True})
+        self.f_wrap = self.book.add_format({"text_wrap": True, "valign": "top"})
+        self.formats = {k: self.book.add_format({"num_format": v, "valign": "top"}) for k, v in _NUM_FORMATS.items()}
+        self.sheet_names: list[str] = []
+
+    def close(self) -> None:
+        self.book.close()
+
+    def _new_sheet(self, name: str, *, landscape: bool = True):  # type: ignore[no-untyped-def]
+        ws = self.book.add_worksheet(name)
+        self.sheet_names.append(name)
+        ws.set_paper(9)  # A4
+        if landscape:
+            ws.set_landscape()
+        ws.fit_to_pages(1, 0)
+        ws.set_footer("&L&A&R&P af &N")
+        return ws
+
+    def write_table(self, table: Table) -> list[str]:
+        """Write a table; returns the sheet names used (more than one past Excel's row limit)."""
+        per_sheet = self.max_rows - 1
+        n = len(table.frame)
+        chunks = max(1, -(-n // per_sheet))
+        names = []
+        for part in range(chunks):
+            name = table.sheet if part == 0 else f"{table.sheet} ({part + 1})"
+            self._write_chunk(name, table, table.frame.iloc[part * per_sheet:(part + 1) * per_sheet])
+            names.append(name)
+        return names
+
+    def _write_chunk(self, name: str, table: Table, frame: pd.DataFrame) -> None:
+        ws = self._new_sheet(name)
+        cols = table.columns
+        for c, col in enumerate(cols):
+            ws.write_string(0, c, col.header, self.f_header)
+            if col.comment:
+                ws.write_comment(0, c, col.comment)
+            ws.set_column(c, c, col.width or _width(col, frame.iloc[:, c]))
+        ws.freeze_panes(1, 0)
+        ws.repeat_rows(0)
+        n = len(frame)
+        ws.autofilter(0, 0, max(n, 1), len(cols) - 1)
+        for c, col in enumerate(cols):
+            if col.choices and n:
+                ws.data_validation(1, c, n, c, {"validate": "list", "source": list(col.choices),
+                                                "error_title": col.header,
+                                                "error_message": "Vælg " + " eller ".join(col.choices)})
+            elif col.date_entry and n:
+                ws.data_validation(1, c, n, c, {"validate": "date", "criteria": "between",
+                                                "minimum": dt.date(2000, 1, 1), "maximum": dt.date(2100, 12, 31),
+                                                "error_message": "Skriv en dato (dd-mm-åååå)"})
+        values = [_cell_values(frame.iloc[:, c], col.kind) for c, col in enumerate(cols)]
+        writers = [self._writer(ws, col.kind) for col in cols]
+        for r in range(n):  # the floor: one call per cell
+            row = r + 1
+            for c in range(len(cols)):
+                v = values[c][r]
+                if v is not None:
+                    writers[c](row, c, v)
+
+    def _writer(self, ws, kind: Kind):  # type: ignore[no-untyped-def]
+        if kind == "text":
+            return ws.write_string
+        fmt = self.formats[kind]
+        return lambda r, c, v: ws.write_number(r, c, v, fmt)
+
+    def write_key_values(self, name: str, title: str, blocks: list[tuple[str, list[list[object]]]]) -> None:
+        """A report sheet (Oversigt): a title, then blocks of rows; the first row of each block is its header."""
+        ws = self._new_sheet(name, landscape=False)
+        ws.write_string(0, 0, title, self.f_title)
+        ws.set_column(0, 0, 42)
+        ws.set_column(1, 8, 18)
+        r = 2
+        for heading, rows in blocks:
+            ws.write_string(r, 0, heading, self.f_bold)
+            r += 1
+            for i, row in enumerate(rows):
+                for c, v in enumerate(row):
+                    fmt = self.f_header if i == 0 and len(rows) > 1 else None
+                    _write_any(ws, r, c, v, fmt, self.formats)
+                r += 1
+            r += 1
+
+
+def _write_any(ws, r: int, c: int, v: object, fmt, formats) -> None:  # type: ignore[no-untyped-def]
+    if v is None or v is pd.NA:
+        return
+    if isinstance(v, bool):
+        ws.write_string(r, c, "Ja" if v else "Nej", fmt)
+    elif isinstance(v, int | float):
+        ws.write_number(r, c, v, fmt or formats["number"])
+    elif isinstance(v, dt.date):
+        ws.write_number(r, c, (pd.Timestamp(v) - EXCEL_EPOCH).days, fmt or formats["date"])
+    else:
+        ws.write_string(r, c, str(v), fmt)
+
+
+def _cell_values(s: pd.Series, kind: Kind) -> list[object]:
+    """Column values as Python objects ready for the writer; None = empty cell."""
+    if kind == "date":
+        days = (pd.to_datetime(s) - EXCEL_EPOCH).dt.days
+        return [None if pd.isna(v) else int(v) for v in days.tolist()]
+    if kind == "money":
+        kr = s.astype("Float64") / 100  # øre -> kr. for display; the exact value stays in the ledger/CSV
+        return [None if pd.isna(v) else float(v) for v in kr.tolist()]
+    if kind in ("int", "percent", "number"):
+        return [None if pd.isna(v) else float(v) for v in s.astype("Float64").tolist()]
+    return [None if (v is None or v is pd.NA or (isinstance(v, float) and v != v) or v == "") else str(v)
+            for v in s.tolist()]
+
+
+def _width(col: Column, s: pd.Series) -> float:
+    if col.kind == "date":
+        return max(12, min(len(col.header) + 2, 20))
+    sample = s.head(500).astype("string").fillna("")
+    longest = int(sample.str.len().max()) if len(sample) else 0
+    return float(max(8, min(60, max(len(col.header) + 2, longest + 2))))
