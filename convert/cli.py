@@ -7,7 +7,6 @@ Heavy imports (pandas, pandera, xlsxwriter) happen inside the commands, so `--he
 
 from __future__ import annotations
 
-import sys
 import time
 from pathlib import Path
 
@@ -19,7 +18,20 @@ EPILOG_EXIT = ("Exit codes: 0 done; 1 done, but rows were rejected; 2 usage or c
                "3 an input file could not be read; 4 an output could not be written; 5 internal ledger error.")
 
 
-@click.group(epilog=EPILOG_EXIT, context_settings={"help_option_names": ["-h", "--help"]})
+class _Group(click.Group):
+    """Turns the library's expected errors into a Danish message and their documented exit code."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except KpConvertError as exc:
+            if (ctx.obj or {}).get("debug"):
+                raise
+            click.echo(f"Fejl: {exc}", err=True)
+            ctx.exit(exc.exit_code)
+
+
+@click.group(cls=_Group, epilog=EPILOG_EXIT, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="kp-convert")
 @click.option("--debug", is_flag=True, help="Show full tracebacks instead of short messages.")
 @click.pass_context
@@ -42,7 +54,7 @@ def run(config_file: Path, out_dir: Path | None) -> None:
     config = load_config(config_file)
     batch, written = run_pipeline(config, out_dir, started=started)
     _print_summary(batch, written)
-    sys.exit(EXIT_REJECTED_ROWS if batch.rejected_count else EXIT_OK)
+    click.get_current_context().exit(EXIT_REJECTED_ROWS if batch.rejected_count else EXIT_OK)
 
 
 @cli.command(epilog="Example: kp-convert init kp-convert.toml")
@@ -114,21 +126,5 @@ def _print_summary(batch, written: dict[str, Path]) -> None:  # type: ignore[no-
         click.echo(f"  {batch.rejected_count} poster er afvist – se arket 'Afviste' i konverteringsarket.", err=True)
 
 
-def main(argv: list[str] | None = None) -> None:
-    debug = "--debug" in (argv if argv is not None else sys.argv[1:])
-    try:
-        rc = cli.main(args=argv, prog_name="kp-convert", standalone_mode=False)
-    except KpConvertError as exc:
-        if debug:
-            raise
-        click.echo(f"Fejl: {exc}", err=True)
-        sys.exit(exc.exit_code)
-    except click.exceptions.Abort:
-        click.echo("Afbrudt.", err=True)
-        sys.exit(130)
-    except click.ClickException as exc:
-        exc.show()
-        sys.exit(2)
-    except SystemExit:
-        raise
-    sys.exit(rc if isinstance(rc, int) else 0)
+def main() -> None:
+    cli(prog_name="kp-convert")
