@@ -11,6 +11,7 @@ from __future__ import annotations
 import pandas as pd
 
 from .config import Config
+from .frames import lookup
 from .ledger import SOURCE_ROW, first_rule_wins
 
 APPLICATION_DATE = "application_date"
@@ -86,9 +87,9 @@ def compute_kp_dates(cases: pd.DataFrame, assets: pd.DataFrame | None, config: C
     decl = asset_declarations(cases, assets)
     latest = latest_asset_dates(decl, cutover)
     after_cprs = set(decl.loc[decl["date"] > cutover, "cpr"])
-    app = cases["cpr"].map(latest["date"])
-    amount = cases["cpr"].map(latest["amount"]).astype("Int64")
-    out = cases.assign(**{APPLICATION_DATE: pd.to_datetime(app), START_DATE: cutover, ASSET_AMOUNT: amount})
+    app = lookup(cases["cpr"], latest["date"]).astype("datetime64[ns]")
+    amount = lookup(cases["cpr"], latest["amount"]).astype("Int64")
+    out = cases.assign(**{APPLICATION_DATE: app, START_DATE: cutover, ASSET_AMOUNT: amount})
     return _flag(out, config, present, after_cprs), latest
 
 
@@ -104,7 +105,7 @@ def _flag(cases: pd.DataFrame, config: Config, present: set[str], after_cprs: se
     if dup.any():
         ids = cases[dup].groupby("cpr")["case_id"].agg(lambda s: ", ".join(sorted(s)))
         checks.append(("duplicate_grant", dup,
-                       "Borgeren har flere løbende fodbehandlingssager: " + cases["cpr"].map(ids).fillna("")))
+                       "Borgeren har flere løbende fodbehandlingssager: " + lookup(cases["cpr"], ids).fillna("")))
     if "tillaegsprocent" in present:
         pct = cases["tillaegsprocent"]
         checks.append(("tillaegsprocent_missing", pct.isna(), "Tillægsprocent ikke oplyst"))
@@ -158,7 +159,7 @@ def asset_fates(assets: pd.DataFrame, latest: pd.DataFrame, converted_cprs: set[
     """A ledger line for every valid asset declaration: used, or excluded with why."""
     used_index = set(latest["asset_index"])
     cpr = assets["cpr"]
-    chosen_date = _date_text(cpr.map(latest["date"]))
+    chosen_date = _date_text(lookup(cpr, latest["date"]).astype("datetime64[ns]"))
     date_text = _date_text(assets["declaration_date"])
     rules = [
         (~cpr.isin(known_cprs), "excluded", "unknown_citizen",

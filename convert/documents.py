@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from .frames import lookup
 from .ledger import first_rule_wins
 
 
@@ -15,7 +16,7 @@ def document_fates(documents: pd.DataFrame, *, converted_ids: set[str], excluded
     excluded_reason = excluded.drop_duplicates("case_id").set_index("case_id")["reason_code"]
     rules = [
         (case.isin(set(excluded_reason.index)) & ~is_converted, "excluded", "case_excluded",
-         "Sagen konverteres ikke (" + case.map(excluded_reason).fillna("") + ")"),
+         "Sagen konverteres ikke (" + lookup(case, excluded_reason).fillna("") + ")"),
         (case.isin(rejected_case_ids) & ~is_converted, "excluded", "case_rejected",
          pd.Series("Sagen er afvist – se arket Afviste", index=documents.index)),
         (case.isin(all_case_ids) & ~is_converted, "excluded", "case_excluded",

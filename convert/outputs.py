@@ -129,7 +129,7 @@ def write_outputs(batch, out_dir: Path, *, started: float | None = None) -> dict
         manifest = {
             "tool": "kp-convert",
             "version": __version__,
-            "run": {"started": dt.datetime.fromtimestamp(started, dt.timezone.utc).isoformat(timespec="seconds"),
+            "run": {"started": dt.datetime.fromtimestamp(started, dt.UTC).isoformat(timespec="seconds"),
                     "seconds": round(time.time() - started, 3)},
             "config": {"file": str(batch.config.source) if batch.config.source else None,
                        "as_used": _jsonable(batch.config.raw),

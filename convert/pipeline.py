@@ -16,6 +16,7 @@ from .compute import FLAG_CODES, add_flag, asset_fates, compute_kp_dates
 from .config import UNCATEGORISED, Config
 from .documents import document_fates
 from .extract import map_columns, read_input
+from .frames import lookup
 from .ledger import check_conservation, combine, ledger_rows
 from .select import select_running_foot_care
 from .validate import clean, split_duplicates, type_rows, validate_table
@@ -91,7 +92,8 @@ def build_batch(config: Config) -> Batch:
                               converted["remarks"]))
     full = combine(ledger)
     check_conservation(full, {r.spec.path.name: r.records_read for r in raw.values()})
-    docs = converted_docs if converted_docs is not None else pd.DataFrame(columns=["case_id", CATEGORY])
+    docs = converted_docs if converted_docs is not None else pd.DataFrame(
+        columns=["case_id", "document_id", "title", "doc_type", "doc_date", "filename", CATEGORY])
     return Batch(config=config, cases=converted.sort_values("case_id", kind="stable"),
                  documents=docs.sort_values(["case_id", "doc_date", "document_id"], kind="stable"),
                  ledger=full, inputs=inputs, present=present)
@@ -111,8 +113,8 @@ def _count_documents(cases: pd.DataFrame, docs: pd.DataFrame | None) -> pd.DataF
         return cases.assign(document_count=pd.NA, uncategorised_count=0)
     per_case = docs.groupby("case_id").size()
     unsure = docs[docs[CATEGORY] == UNCATEGORISED].groupby("case_id").size()
-    out = cases.assign(document_count=cases["case_id"].map(per_case).fillna(0).astype("int64"),
-                       uncategorised_count=cases["case_id"].map(unsure).fillna(0).astype("int64"))
+    out = cases.assign(document_count=lookup(cases["case_id"], per_case).fillna(0).astype("int64"),
+                       uncategorised_count=lookup(cases["case_id"], unsure).fillna(0).astype("int64"))
     mask = out["uncategorised_count"] > 0
     return add_flag(out, mask, "documents_uncategorised",
                     out["uncategorised_count"].astype(str) + " dokument(er) uden kategori – skal vurderes")

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .ledger import SOURCE_FILE, SOURCE_ROW, ledger_rows
 from .fields import FIELDS, TableName, spec
+from .frames import lookup
+from .ledger import SOURCE_ROW, ledger_rows
 from .parsing import (
     clean_text,
     mask_cpr,
@@ -135,6 +136,6 @@ def split_duplicates(table: TableName, frame: pd.DataFrame, key: str) -> tuple[p
                     case_id=repeat["case_id"]),
         ledger_rows(frame[conflict], table, "rejected", "duplicate_conflicting",
                     f"{label} findes flere gange med forskelligt indhold (linje "
-                    + frame.loc[conflict, key].map(lines) + ")", case_id=frame.loc[conflict, "case_id"]),
+                    + lookup(frame.loc[conflict, key], lines) + ")", case_id=frame.loc[conflict, "case_id"]),
     ]
     return frame[~identical_repeat & ~conflict], pd.concat(entries, ignore_index=True)
