@@ -1,0 +1,151 @@
+"""The command line end to end: exit codes, files written and read back, no full CPR on the console."""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import openpyxl
+import pytest
+from click.testing import CliRunner
+
+from convert.cli import cli
+from tests.conftest import CASE_HEADER, case_row, write_config, write_csv
+
+FULL_CPR = re.compile(r"\b\d{6}-?\d{4}\b")
+
+
+def invoke(*args: str):
+    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+
+
+def test_every_command_has_help_and_an_example() -> None:
+    for name, command in cli.commands.items():
+        result = invoke(name, "--help")
+        assert result.exit_code == 0, name
+        assert command.help and "Example: kp-convert" in result.output, name
+    assert "Exit codes" in invoke("--help").output
+
+
+def test_run_writes_the_worksheet_and_it_reads_back(batch_dir: Path) -> None:
+    out = batch_dir / "ud"
+    result = invoke("run", str(batch_dir / "kp-convert.toml"), "--out", str(out))
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in out.iterdir()) == ["konverteringsark.xlsx", "ledger.csv", "lukkenotater.csv",
+                                                     "manifest.json"]
+    wb = openpyxl.load_workbook(out / "konverteringsark.xlsx")
+    assert wb.sheetnames == ["Oversigt", "Sager", "Dokumenter", "Afviste", "Udeladte", "Lukkenotater"]
+    ws = wb["Sager"]
+    header = [c.value for c in ws[1]]
+    for col in ("ESDH-sagsnr.", "CPR-nr.", "Navn", "Ansøgningsdato (KP)", "Startdato (KP)", "Tillægsprocent",
+                "Antal dokumenter", "Bemærkninger", "Oprettet i KP", "KP-sagsnr.", "Dokumenter tilknyttet",
+                "Lukket i ESDH", "Initialer", "Dato"):
+        assert col in header, col
+    rows = [dict(zip(header, (c.value for c in r), strict=True)) for r in ws.iter_rows(min_row=2)]
+    assert [r["ESDH-sagsnr."] for r in rows] == ["32.03.12-G01-1-24", "32.03.12-G01-2-24", "32.03.12-G01-3-24"]
+    first = rows[0]
+    assert first["CPR-nr."] == "010150-1234" and first["Navn"] == "Søren Ærø"
+    assert first["Ansøgningsdato (KP)"].date().isoformat() == "2024-03-01"
+    assert first["Startdato (KP)"].date().isoformat() == "2027-01-04"
+    assert first["Antal dokumenter"] == 2 and first["Tillægsprocent"] == 100
+    date_cell = ws.cell(row=2, column=header.index("Ansøgningsdato (KP)") + 1)
+    assert date_cell.is_date and date_cell.number_format == "dd-mm-yyyy"
+    assert ws.freeze_panes == "A2" and ws.auto_filter.ref == f"A1:{ws.cell(1, len(header)).column_letter}4"
+    assert ws.page_setup.orientation == "landscape" and ws.print_title_rows == "$1:$1"
+    validations = {str(dv.sqref): dv.formula1 for dv in ws.data_validations.dataValidation}
+    assert any('"Ja,Nej"' == f for f in validations.values())
+    docs = list(wb["Dokumenter"].iter_rows(min_row=2, values_only=True))
+    assert [(d[1], d[6]) for d in docs] == [("D1", "Ansøgning"), ("D2", "Erklæring"), ("D3", "Faktura")]
+    notes = list(csv.reader((out / "lukkenotater.csv").read_text(encoding="utf-8-sig").splitlines(), delimiter=";"))
+    assert notes[0] == ["ESDH-sagsnr.", "Startdato (KP)", "Lukkenotat"] and len(notes) == 4
+    assert "behandles i KP fra 04-01-2027" in notes[1][2]
+    assert (out / "lukkenotater.csv").read_bytes().startswith(b"\xef\xbb\xbf")
+    ledger = list(csv.DictReader((out / "ledger.csv").open(encoding="utf-8")))
+    assert list(ledger[0]) == ["source_file", "source_row", "table", "case_id", "outcome", "reason_code", "reason"]
+    assert len(ledger) == 12
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["inputs"]["cases"]["records"] == 4 and manifest["inputs"]["cases"]["encoding"] == "cp1252"
+    assert set(manifest["outputs"]) == {"konverteringsark.xlsx", "lukkenotater.csv", "ledger.csv"}
+    assert manifest["outcomes"]["cases"] == {"converted": 3, "excluded": 1, "rejected": 0}
+    oversigt = [r for r in wb["Oversigt"].iter_rows(values_only=True)]
+    assert ("Sager", 4, 3, 1, 0) == tuple(next(r for r in oversigt if r[0] == "Sager")[:5])
+    assert not FULL_CPR.search(result.output)
+
+
+def test_rejected_rows_give_exit_1_and_are_listed(batch_dir: Path) -> None:
+    rows = [case_row("S-1"), case_row("S-2", "310250-1234"), case_row("S-3", pct="abc")]
+    write_csv(batch_dir / "sager.csv", CASE_HEADER, rows)
+    result = invoke("run", str(batch_dir / "kp-convert.toml"), "--out", str(batch_dir / "ud"))
+    assert result.exit_code == 1
+    assert "2 poster er afvist" in result.output
+    wb = openpyxl.load_workbook(batch_dir / "ud" / "konverteringsark.xlsx")
+    rejected = list(wb["Afviste"].iter_rows(min_row=2, values_only=True))
+    assert [(r[0], r[1], r[3]) for r in rejected] == [("sager.csv", 3, "S-2"), ("sager.csv", 4, "S-3")]
+    assert "'310250-xxxx' er ikke et gyldigt CPR-nummer" in rejected[0][5]
+    assert "Tillægsprocent: 'abc'" in rejected[1][5]
+    assert not FULL_CPR.search(result.output)
+
+
+@pytest.mark.parametrize("setup, code, message", [
+    (lambda d: (d / "kp-convert.toml").unlink(), 2, "Konfigurationsfilen findes ikke"),
+    (lambda d: (d / "kp-convert.toml").write_text("[batch]\ncutover_date = 2027-01-04\nfoo = 1\n"), 2,
+     "Ukendt nøgle 'batch.foo'"),
+    (lambda d: (d / "sager.csv").unlink(), 3, "Filen findes ikke"),
+    (lambda d: (d / "sager.csv").write_bytes(b"\x00\x01" * 500), 3, "binær fil"),
+    (lambda d: write_config(d, case_columns='cpr = "Personnr"'), 2, "har ingen kolonne med den overskrift"),
+])
+def test_exit_codes(batch_dir: Path, setup, code: int, message: str) -> None:
+    setup(batch_dir)
+    result = CliRunner().invoke(cli, ["run", str(batch_dir / "kp-convert.toml"), "--out", str(batch_dir / "ud")])
+    assert result.exit_code == code, result.output
+    assert message in result.output
+    assert "Traceback" not in result.output
+
+
+def test_output_folder_that_cannot_be_written_is_exit_4(batch_dir: Path) -> None:
+    blocker = batch_dir / "fil"
+    blocker.write_text("x")
+    result = CliRunner().invoke(cli, ["run", str(batch_dir / "kp-convert.toml"), "--out", str(blocker / "ud")])
+    assert result.exit_code == 4 and "Resultatmappen kan ikke skrives" in result.output
+
+
+def test_formula_like_text_never_becomes_a_formula(batch_dir: Path) -> None:
+    payloads = ['=HYPERLINK("http://x","klik")', "+1+2", "-3+4", "@SUM(A1)", "\t=1", '=cmd|"/c calc"!A0']
+    rows = [case_row(f"S-{i}", name=p, title="Fodbehandling " + p) for i, p in enumerate(payloads)]
+    rows[0][0] = "=1+1"  # also in the case id
+    write_csv(batch_dir / "sager.csv", CASE_HEADER, rows)
+    out = batch_dir / "ud"
+    assert invoke("run", str(batch_dir / "kp-convert.toml"), "--out", str(out)).exit_code == 0
+    wb = openpyxl.load_workbook(out / "konverteringsark.xlsx")
+    for ws in wb:
+        for row in ws.iter_rows():
+            for cell in row:
+                assert cell.data_type != "f", (ws.title, cell.coordinate, cell.value)
+    names = {r[2] for r in wb["Sager"].iter_rows(min_row=2, values_only=True)}
+    assert names == {p.strip() for p in payloads}  # stored as text, unchanged
+    for name in ("lukkenotater.csv", "ledger.csv"):
+        text = (out / name).read_text(encoding="utf-8-sig")
+        for field in (f for line in csv.reader(text.splitlines(), delimiter=";" if "lukke" in name else ",")
+                      for f in line):
+            assert not field.startswith(("=", "+", "-", "@", "\t", "\r")), (name, field)
+
+
+def test_init_writes_the_template_and_refuses_to_overwrite(tmp_path: Path) -> None:
+    target = tmp_path / "kp-convert.toml"
+    assert invoke("init", str(target)).exit_code == 0
+    assert "[input.cases]" in target.read_text(encoding="utf-8")
+    result = CliRunner().invoke(cli, ["init", str(target)])
+    assert result.exit_code == 4 and "findes allerede" in result.output
+    assert invoke("init", str(target), "--force").exit_code == 0
+
+
+def test_python_dash_m_runs_and_needs_no_heavy_imports_for_help() -> None:
+    code = "import sys, runpy; sys.argv=['kp-convert','--help']\ntry:\n runpy.run_module('convert', run_name='__main__')\n" \
+           "except SystemExit: pass\nprint(sorted(m for m in ('pandas','pandera','openpyxl','xlsxwriter') if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         cwd=Path(__file__).parent.parent)
+    assert "Usage: kp-convert" in out.stdout and out.stdout.strip().endswith("[]")
