@@ -98,6 +98,8 @@ def sample(out_dir: Path, cases: int, documents_per_case: float, seed: int, defe
             config.write_text(template_text(), encoding="utf-8")
     except OSError as exc:
         raise OutputError(f"Kan ikke skrive eksempeldata i {out_dir} ({exc.strerror})") from None
+    except ValueError as exc:  # the generator's own argument checks (e.g. too few cases for the defects)
+        raise click.UsageError(str(exc)) from None
     names = ", ".join(p.name for p in files.values())
     click.echo(f"Eksempeldata skrevet i {out_dir}: {names}, {config.name}\nKør: kp-convert run {config}")
 

@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 
 from convert.config import load_config
-from convert.ledger import check_conservation
 from convert.errors import ConservationError
+from convert.ledger import check_conservation
 from convert.pipeline import build_batch
 from tests.conftest import ASSET_HEADER, CASE_HEADER, DOC_HEADER, case_row, write_config, write_csv
 
