@@ -38,6 +38,7 @@ class RawTable:
     frame: pd.DataFrame  # one column per header position ("c0", "c1", …) + source_file, source_row
     rejected: pd.DataFrame  # ledger rows for records that could not be split into the header's columns
     meta: dict[str, object] = field(default_factory=dict)
+    ragged_fields: list[list[str]] = field(default_factory=list)  # the fields of each rejected record
 
     @property
     def records_read(self) -> int:
@@ -251,6 +252,7 @@ def _build(spec: InputSpec, records: list[list[str]], starts: list[int], meta: d
     good: list[list[str]] = []
     good_rows: list[int] = []
     bad: list[dict[str, object]] = []
+    ragged: list[list[str]] = []
     name = spec.path.name
     for row, start in zip(records[h + 1:], starts[h + 1:], strict=True):
         n = len(row)
@@ -262,6 +264,7 @@ def _build(spec: InputSpec, records: list[list[str]], starts: list[int], meta: d
             bad.append({SOURCE_FILE: name, SOURCE_ROW: start, "table": spec.table, "case_id": "",
                         "outcome": "rejected", "reason_code": "ragged_line",
                         "reason": f"Linje {start} har {n} felter, men overskriften har {width}"})
+            ragged.append(row)
             continue
         good.append(row)
         good_rows.append(start)
@@ -269,7 +272,16 @@ def _build(spec: InputSpec, records: list[list[str]], starts: list[int], meta: d
     frame[SOURCE_FILE] = name
     frame[SOURCE_ROW] = pd.array(good_rows, dtype="int64")
     rejected = pd.DataFrame(bad, columns=LEDGER_COLUMNS)
-    return RawTable(spec=spec, headers=headers, frame=frame, rejected=rejected, meta=meta)
+    return RawTable(spec=spec, headers=headers, frame=frame, rejected=rejected, meta=meta, ragged_fields=ragged)
+
+
+def ragged_rejections(raw: RawTable, mapping: dict[str, str]) -> pd.DataFrame:
+    """The ragged-line rejections, with the case number where the line has one in the case-number position."""
+    if not len(raw.rejected) or "case_id" not in mapping:
+        return raw.rejected
+    pos = raw.headers.index(mapping["case_id"])
+    ids = [f[pos].strip() if pos < len(f) else "" for f in raw.ragged_fields]
+    return raw.rejected.assign(case_id=ids)
 
 
 # ---- map: the file's headers to canonical fields -----------------------------------------------------

@@ -15,7 +15,7 @@ from .categorise import CATEGORY, assign_document_categories
 from .compute import FLAG_CODES, add_flag, asset_fates, compute_kp_dates
 from .config import UNCATEGORISED, Config
 from .documents import document_fates
-from .extract import map_columns, read_input
+from .extract import map_columns, ragged_rejections, read_input
 from .frames import lookup
 from .ledger import check_conservation, combine, ledger_rows
 from .select import select_running_foot_care
@@ -49,12 +49,13 @@ class Batch:
 
 def build_batch(config: Config) -> Batch:
     raw = {table: read_input(spec) for table, spec in config.inputs.items()}               # read
-    ledger: list[pd.DataFrame] = [r.rejected for r in raw.values()]
+    ledger: list[pd.DataFrame] = []
     valid: dict[str, pd.DataFrame] = {}
     inputs: dict[str, dict[str, object]] = {}
     present: dict[str, set[str]] = {}
     for table, r in raw.items():
         frame, mapping = map_columns(r)                                                     # map
+        ledger.append(ragged_rejections(r, mapping))
         frame = clean(table, frame, pad_nine_digit_cpr=config.pad_nine_digit_cpr)            # type: ignore[arg-type]
         passed, rejected = validate_table(table, frame)                                    # type: ignore[arg-type]
         ledger.append(rejected)

@@ -49,6 +49,8 @@ def clean(table: TableName, frame: pd.DataFrame, *, pad_nine_digit_cpr: bool) ->
         if f.kind == "cpr" and pad_nine_digit_cpr:
             nine = s.str.fullmatch(r"\d{9}(?:\.0)?").fillna(False).astype(bool)
             s = s.mask(nine, "0" + s.str.replace(r"\.0$", "", regex=True))  # Excel dropped the leading zero
+        if f.name == "end_date":  # ESDH systems write "31-12-9999" for "no end date": an open-ended grant
+            s = s.mask(s.str.contains(r"(?:^|\D)9999(?:\D|$)", regex=True).fillna(False).astype(bool))
         cols[f.name] = s.astype("string")
     return frame.assign(**cols)
 

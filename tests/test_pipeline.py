@@ -216,3 +216,8 @@ def test_conservation_check_fails_loudly() -> None:
     with pytest.raises(ConservationError, match="læst 3, i loggen 2"):
         check_conservation(ledger.drop_duplicates().assign(source_row=[2]).pipe(lambda d: pd.concat([d, d.assign(
             source_row=3)])), {"a.csv": 3})
+
+
+def test_end_date_9999_means_open_ended(tmp_path: Path) -> None:
+    batch = _batch(tmp_path, [case_row("S-1", end="31-12-9999"), case_row("S-2", "020250-1234", end="9999-12-31")])
+    assert sorted(batch.cases["case_id"]) == ["S-1", "S-2"]
