@@ -7,7 +7,7 @@ Sheets longer than Excel's row limit are continued on numbered sheets ("Dokument
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
@@ -34,7 +34,6 @@ class Table:
     sheet: str
     columns: list[Column]
     frame: pd.DataFrame  # columns in the same order as `columns`
-    title: list[str] = field(default_factory=list)  # lines above the header (e.g. on Oversigt); unused by tables
 
 
 class Workbook:
@@ -53,7 +52,6 @@ class Workbook:
                                               "bg_color": "#DDEBF7", "border": 1})
         self.f_title = self.book.add_format({"bold": True, "font_size": 14})
         self.f_bold = self.book.add_format({"bold": True})
-        self.f_wrap = self.book.add_format({"text_wrap": True, "valign": "top"})
         self.formats = {k: self.book.add_format({"num_format": v, "valign": "top"}) for k, v in _NUM_FORMATS.items()}
         self.sheet_names: list[str] = []
 

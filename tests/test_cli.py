@@ -149,3 +149,38 @@ def test_python_dash_m_runs_and_needs_no_heavy_imports_for_help() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          cwd=Path(__file__).parent.parent)
     assert "Usage: kp-convert" in out.stdout and out.stdout.strip().endswith("[]")
+
+
+def test_an_export_with_other_headers_needs_only_a_config_change(tmp_path: Path) -> None:
+    """A WorkZone-like XLSX: title block, other headers, CPR as a number, real dates, an assets XLSX."""
+    import datetime as dt
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Rapport"
+    ws.append(["WorkZone – sagsliste, udtrukket 20-11-2026"])
+    ws.append([])
+    ws.append(["Sag", "Part CPR", "Partsnavn", "Sagsoverskrift", "Sagstilstand", "Ophørsdato", "Personlig tillægsprocent"])
+    ws.append(["WZ-1", 101431234, "Karen Ødegård", "Tilskud til fodpleje", "Igangværende", None, 100])
+    ws.append(["WZ-2", "1203441234", "Ib Æbelø", "Fodbehandling", "Afsluttet", dt.datetime(2024, 1, 1), 64])
+    ws.append(["WZ-3", "150545-1234", "Lis Ågård", "Udv. helbredstillæg: fodbehandling", "igangværende", None, 52.5])
+    wb.save(tmp_path / "sagsliste.xlsx")
+    wb = openpyxl.Workbook()
+    wb.active.append(["Personnummer", "Formue oplyst", "Likvid formue"])
+    wb.active.append(["0101431234", dt.datetime(2024, 4, 1), 12000.5])
+    wb.save(tmp_path / "formue.xlsx")
+    (tmp_path / "kp.toml").write_text(
+        '[batch]\ncutover_date = "04-01-2027"\n[input.cases]\npath = "sagsliste.xlsx"\nsheet = "Rapport"\n'
+        '[input.cases.columns]\ncase_id = "Sag"\n[input.assets]\npath = "formue.xlsx"\n'
+        '[selection]\nmatch_fields = ["title"]\nactive_statuses = ["Igangværende"]\n', encoding="utf-8")
+    result = invoke("run", str(tmp_path / "kp.toml"), "--out", str(tmp_path / "ud"))
+    assert result.exit_code == 0, result.output
+    rows = list(openpyxl.load_workbook(tmp_path / "ud" / "konverteringsark.xlsx")["Sager"].iter_rows(values_only=True))
+    header, data = rows[0], [dict(zip(rows[0], r, strict=True)) for r in rows[1:]]
+    assert [d["ESDH-sagsnr."] for d in data] == ["WZ-1", "WZ-3"]
+    assert data[0]["CPR-nr."] == "010143-1234" and data[0]["Tillægsprocent"] == 100
+    assert data[0]["Ansøgningsdato (KP)"] == dt.datetime(2024, 4, 1)
+    assert data[0]["Formue (kr.)"] == 12000.5 and data[1]["Tillægsprocent"] == 52.5
+    assert "Formue ikke oplyst" in data[1]["Bemærkninger"]
+    assert data[0]["Kilde (fil:linje)"] == "sagsliste.xlsx:4"
+    assert "Sagstilstand" not in header
