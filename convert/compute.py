@@ -72,12 +72,10 @@ def asset_declarations(cases: pd.DataFrame, assets: pd.DataFrame | None) -> pd.D
 
 
 def latest_asset_dates(declarations: pd.DataFrame, cutover: pd.Timestamp) -> pd.DataFrame:
-    """Per CPR: the latest declaration on or before the cut-over (ties: the later row), and whether later ones exist."""
+    """Per CPR: the latest declaration on or before the cut-over (ties: the later row)."""
     usable = declarations[declarations["date"] <= cutover]
-    latest = (usable.sort_values(["cpr", "date", "asset_index"], kind="stable")
-              .drop_duplicates("cpr", keep="last").set_index("cpr"))
-    after = set(declarations.loc[declarations["date"] > cutover, "cpr"])
-    return latest.assign(has_later=latest.index.isin(after))
+    return (usable.sort_values(["cpr", "date", "asset_index"], kind="stable")
+            .drop_duplicates("cpr", keep="last").set_index("cpr"))
 
 
 def compute_kp_dates(cases: pd.DataFrame, assets: pd.DataFrame | None, config: Config,

@@ -52,6 +52,11 @@ class InputSpec:
     sheet: str = ""
     header_row: int = 0  # 0 = detect
     columns: dict[str, str] = field(default_factory=dict)  # canonical field -> header in the file
+    display: str = ""  # the path as written in the config: names the file in messages and the ledger
+
+    @property
+    def name(self) -> str:
+        return self.display or self.path.name
 
 
 @dataclass(frozen=True)
@@ -191,7 +196,7 @@ def _parse_input(table: str, data: Any, base: Path) -> InputSpec:
         columns[canon] = header
     return InputSpec(table=table, path=(base / d["path"]).resolve(), encoding=d["encoding"].lower(),  # type: ignore[arg-type]
                      delimiter=_DELIMITERS[d["delimiter"]], sheet=d["sheet"], header_row=d["header_row"],
-                     columns=columns)
+                     columns=columns, display=d["path"].replace("\\", "/"))
 
 
 def _parse_category_rules(rules: Any) -> tuple[CategoryRule, ...]:
@@ -255,7 +260,7 @@ def config_from_dict(data: dict[str, Any], base: Path, source: Path | None = Non
     seen: dict[Path, str] = {}
     for t, spec in inputs.items():
         if spec.path in seen:
-            raise ConfigError(f"Samme fil er angivet to gange: input.{seen[spec.path]} og input.{t} ({spec.path.name})")
+            raise ConfigError(f"Samme fil er angivet to gange: input.{seen[spec.path]} og input.{t} ({spec.name})")
         seen[spec.path] = t
 
     sel = sections["selection"]

@@ -64,14 +64,14 @@ def read_input(spec: InputSpec) -> RawTable:
     except OSError as exc:
         raise InputError(f"Filen kan ikke læses: {path} ({exc.strerror})") from None
     if not data.strip():
-        raise InputError(f"Filen er tom: {path.name}")
+        raise InputError(f"Filen er tom: {spec.name}")
     if data.startswith(_OLE2_MAGIC) or path.suffix.lower() == ".xls":
         raise InputError(
-            f"{path.name} er en gammel Excel-fil (.xls) eller en adgangskodebeskyttet .xlsx, som ikke kan læses",
+            f"{spec.name} er en gammel Excel-fil (.xls) eller en adgangskodebeskyttet .xlsx, som ikke kan læses",
             hint="åbn filen i Excel, fjern en eventuel adgangskode og gem den som .xlsx eller CSV (semikolon)")
     for magic, kind in _BINARY_MAGIC.items():
         if data.startswith(magic):
-            raise InputError(f"{path.name} er en {kind}-fil, ikke et regneark eller en CSV-fil")
+            raise InputError(f"{spec.name} er en {kind}-fil, ikke et regneark eller en CSV-fil")
     if data.startswith(_ZIP_MAGIC) or path.suffix.lower() in (".xlsx", ".xlsm"):
         table = _read_xlsx(spec, data)
     else:
@@ -117,7 +117,7 @@ def _decode(spec: InputSpec, data: bytes) -> tuple[str, str]:
     except (UnicodeDecodeError, LookupError) as exc:
         line = data[: getattr(exc, "start", 0)].count(b"\n") + 1
         raise InputError(
-            f"{spec.path.name} kan ikke læses som {encoding}: ugyldigt tegn på linje {line}",
+            f"{spec.name} kan ikke læses som {encoding}: ugyldigt tegn på linje {line}",
             hint=f"sæt input.{spec.table}.encoding til den rigtige tegnkodning (fx cp1252 eller utf-8), "
                  "eller 'auto'") from None
     return text, encoding
@@ -130,7 +130,7 @@ def _read_csv(spec: InputSpec, data: bytes) -> RawTable:
     nul_count = text.count("\x00")
     if nul_count:
         if nul_count > max(16, len(text) // 1000):
-            raise InputError(f"{spec.path.name} ser ud til at være en binær fil, ikke en CSV-fil "
+            raise InputError(f"{spec.name} ser ud til at være en binær fil, ikke en CSV-fil "
                              f"({nul_count} NUL-tegn)")
         text = text.replace("\x00", "")  # a stray NUL from a broken export: removed, and said in the manifest
     delimiter = detect_delimiter(text) if spec.delimiter == "auto" else spec.delimiter
@@ -147,7 +147,7 @@ def _read_csv(spec: InputSpec, data: bytes) -> RawTable:
                 records.append(row)
                 starts.append(start)
     except csv.Error as exc:
-        raise InputError(f"{spec.path.name}, linje {last + 1}: CSV-strukturen er brudt ({exc})",
+        raise InputError(f"{spec.name}, linje {last + 1}: CSV-strukturen er brudt ({exc})",
                          hint="typisk et anførselstegn (\") der aldrig lukkes") from None
     return _build(spec, records, starts, {
         "format": "csv", "encoding": encoding, "delimiter": delimiter,
@@ -189,12 +189,12 @@ def _read_xlsx(spec: InputSpec, data: bytes) -> RawTable:
     try:
         wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise InputError(f"{spec.path.name} er ikke en gyldig .xlsx-fil (måske afkortet eller beskadiget): {exc}",
+        raise InputError(f"{spec.name} er ikke en gyldig .xlsx-fil (måske afkortet eller beskadiget): {exc}",
                          hint="åbn filen i Excel og gem den igen, eller eksportér som CSV") from None
     try:
         if spec.sheet:
             if spec.sheet not in wb.sheetnames:
-                raise ConfigError(f"Arket '{spec.sheet}' findes ikke i {spec.path.name} (input.{spec.table}.sheet)",
+                raise ConfigError(f"Arket '{spec.sheet}' findes ikke i {spec.name} (input.{spec.table}.sheet)",
                                   hint=f"arkene hedder: {', '.join(wb.sheetnames)}")
             ws = wb[spec.sheet]
         else:
@@ -225,13 +225,13 @@ def _known_headers(spec: InputSpec) -> set[str]:
 def _find_header(spec: InputSpec, records: list[list[str]], starts: list[int]) -> int:
     """Index into records of the header row: configured, else the first row most like a header."""
     if not records:
-        raise InputError(f"{spec.path.name} indeholder ingen data")
+        raise InputError(f"{spec.name} indeholder ingen data")
     if spec.header_row:
         for i, start in enumerate(starts):
             if start == spec.header_row:
                 return i
         raise ConfigError(f"input.{spec.table}.header_row = {spec.header_row}, men den række er tom eller findes ikke "
-                          f"i {spec.path.name}")
+                          f"i {spec.name}")
     known = _known_headers(spec)
     best_i, best_hits = 0, 0
     for i, row in enumerate(records[:HEADER_SCAN_ROWS]):
@@ -253,7 +253,7 @@ def _build(spec: InputSpec, records: list[list[str]], starts: list[int], meta: d
     good_rows: list[int] = []
     bad: list[dict[str, object]] = []
     ragged: list[list[str]] = []
-    name = spec.path.name
+    name = spec.name
     for row, start in zip(records[h + 1:], starts[h + 1:], strict=True):
         n = len(row)
         if n > width and not any(c.strip() for c in row[width:]):
@@ -292,7 +292,7 @@ def map_columns(raw: RawTable) -> tuple[pd.DataFrame, dict[str, str]]:
     Returns the frame and the mapping used {canonical field: header in file}.
     """
     spec = raw.spec
-    name = spec.path.name
+    name = spec.name
     norm = [normalise_header(x) for x in raw.headers]
     used: dict[int, str] = {}
     mapping: dict[str, str] = {}

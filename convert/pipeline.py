@@ -61,7 +61,7 @@ def build_batch(config: Config) -> Batch:
         ledger.append(rejected)
         valid[table] = type_rows(table, passed)                                            # type: ignore[arg-type]
         present[table] = set(mapping)
-        inputs[table] = {"file": r.spec.path.name, "path": str(r.spec.path), "records": r.records_read,
+        inputs[table] = {"file": r.spec.name, "path": str(r.spec.path), "records": r.records_read,
                          "columns": mapping, **r.meta}
 
     cases, dups = split_duplicates("cases", valid["cases"], "case_id")
@@ -92,7 +92,7 @@ def build_batch(config: Config) -> Batch:
     ledger.append(ledger_rows(converted, "cases", "converted", converted[FLAG_CODES],
                               converted["remarks"]))
     full = combine(ledger)
-    check_conservation(full, {r.spec.path.name: r.records_read for r in raw.values()})
+    check_conservation(full, {r.spec.name: r.records_read for r in raw.values()})
     docs = converted_docs if converted_docs is not None else pd.DataFrame(
         columns=["case_id", "document_id", "title", "doc_type", "doc_date", "filename", CATEGORY])
     return Batch(config=config, cases=converted.sort_values("case_id", kind="stable"),

@@ -221,3 +221,13 @@ def test_conservation_check_fails_loudly() -> None:
 def test_end_date_9999_means_open_ended(tmp_path: Path) -> None:
     batch = _batch(tmp_path, [case_row("S-1", end="31-12-9999"), case_row("S-2", "020250-1234", end="9999-12-31")])
     assert sorted(batch.cases["case_id"]) == ["S-1", "S-2"]
+
+
+def test_two_inputs_with_the_same_file_name_in_different_folders(tmp_path: Path) -> None:
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    write_csv(tmp_path / "a" / "data.csv", CASE_HEADER, [case_row("S-1")])
+    write_csv(tmp_path / "b" / "data.csv", ASSET_HEADER, [["010150-1234", "01.03.2024", "1,00"]])
+    write_config(tmp_path, cases="a/data.csv", documents=None, assets="b/data.csv")
+    batch = build_batch(load_config(tmp_path / "kp-convert.toml"))
+    assert sorted(batch.ledger["source_file"]) == ["a/data.csv", "b/data.csv"]
