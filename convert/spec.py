@@ -219,7 +219,8 @@ def _document_blocks(cfg, docs: pd.DataFrame, sizes: DocumentSizes, ledger: pd.D
         note = f"Filstørrelsen er summen af filerne i mappen »{sizes.folder.name if sizes.folder else ''}«: " \
                f"{_n(sizes.found)} af {_n(len(docs))} filer fundet."
         if sizes.missing:
-            note += f" {_n(sizes.missing)} filer blev ikke fundet og er ikke talt med: den samlede størrelse er " \
+            files = "fil blev" if sizes.missing == 1 else "filer blev"
+            note += f" {_n(sizes.missing)} {files} ikke fundet og er ikke talt med: den samlede størrelse er " \
                     "derfor større end vist."
         blocks.append(Para.of(note))
     elif with_docs:

@@ -116,3 +116,20 @@ def test_subsidy_invariants(price: int, agreement: int | None, pct: Decimal, rul
     exact = D("0.85") * result.basis * pct / 100
     assert abs(result.subsidy - exact) < D("0.01")
     assert 0 <= result.subsidy <= result.price
+
+
+@settings(max_examples=50, deadline=None)
+@given(rows=st.lists(st.tuples(st.one_of(st.none(), st.integers(-100, 10**15)),
+                               st.one_of(st.none(), st.decimals(0, 100, places=2))), min_size=1, max_size=20),
+       agreement=st.one_of(st.none(), st.integers(1, 10**12)), rule=st.sampled_from(["half_up", "half_even", "down", "up"]))
+def test_column_subsidies_equal_the_scalar_rule(rows, agreement, rule) -> None:  # type: ignore[no-untyped-def]
+    estimate = pd.Series([e for e, _ in rows], dtype="Int64")
+    pct = parse_percentages(pd.Series([None if p is None else str(p).replace(".", ",") for _, p in rows]))
+    agreed = kr_from_ore(agreement) if agreement is not None else None
+    got = case_subsidies(estimate, pct, agreed, rule)
+    for i, (e, p) in enumerate(rows):
+        want_estimate = None if e is None or e < 0 or p is None else \
+            ore_from_kr(subsidy(kr_from_ore(e), p, agreed, rule).subsidy)
+        want_agreement = None if p is None or agreed is None else ore_from_kr(subsidy(agreed, p, agreed, rule).subsidy)
+        assert (None if pd.isna(got["subsidy_estimate"][i]) else got["subsidy_estimate"][i]) == want_estimate
+        assert (None if pd.isna(got["subsidy_agreement"][i]) else got["subsidy_agreement"][i]) == want_agreement
