@@ -104,6 +104,34 @@ def sample(out_dir: Path, cases: int, documents_per_case: float, seed: int, defe
     click.echo(f"Eksempeldata skrevet i {out_dir}: {names}, {config.name}\nKør: kp-convert run {config}")
 
 
+@cli.command(epilog="Example: kp-convert spec sample_data/kp-convert.toml --out bestilling")
+@click.argument("config_file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Output folder (default: batch.output_folder in the config, relative to it).")
+@click.option("--documents", "documents_folder", type=click.Path(file_okay=False, exists=True, path_type=Path),
+              help="Folder holding the document files, to report their total size (default: order.documents_folder).")
+def spec(config_file: Path, out_dir: Path | None, documents_folder: Path | None) -> None:
+    """Write the conversion order for Netcompany (bestilling.docx/.md, bestilling_data.xlsx) and the letter
+    material for the system administrator (brevtekst.docx), from the batch described by CONFIG_FILE."""
+    from .config import load_config
+    from .pipeline import build_batch
+    from .spec import write_order
+
+    config = load_config(config_file)
+    batch = build_batch(config)
+    written = write_order(batch, out_dir or config.output_folder, documents_folder=documents_folder)
+    folder = next(iter(written.values())).parent
+    click.echo(f"kp-convert: bestilling for {config.batch_name} – {len(batch.cases)} sager, "
+               f"{len(batch.documents)} dokumenter")
+    click.echo(f"  Filer i {folder}: " + ", ".join(written))
+    click.echo("  bestilling_data.xlsx indeholder CPR-numre: send den kun via en sikker kanal.")
+    if config.letter.agreement_price is None:
+        click.echo("  Ingen prisaftale (letter.agreement_price): brevteksten har ingen eksempeltabel.")
+    if batch.rejected_count:
+        click.echo(f"  {batch.rejected_count} poster er afvist – de er ikke med i bestillingen.", err=True)
+    click.get_current_context().exit(EXIT_REJECTED_ROWS if batch.rejected_count else EXIT_OK)
+
+
 def _print_summary(batch, written: dict[str, Path]) -> None:  # type: ignore[no-untyped-def]
     from .compute import FLAGS
     from .fields import TABLE_LABELS

@@ -18,6 +18,7 @@ from typing import Any
 
 from .errors import ConfigError
 from .fields import FIELDS, TableName
+from .order_config import LETTER_SCHEMA, ORDER_SCHEMA, LetterSettings, OrderSettings, parse_letter, parse_order
 
 # Confirmed asset limits (formuegrænse, kr.) from DOMAIN.md; 2025 on must be entered by the user.
 DEFAULT_ASSET_LIMITS: dict[int, int] = {2019: 87_700, 2020: 89_800, 2021: 91_900, 2022: 93_000,
@@ -84,6 +85,8 @@ class Config:
     closing_note_template: str
     pad_nine_digit_cpr: bool
     raw: dict[str, Any]  # the config as used (for the manifest)
+    letter: LetterSettings = field(default_factory=LetterSettings)  # [letter]: price agreement, letter text
+    order: OrderSettings = field(default_factory=OrderSettings)  # [order]: the conversion order to Netcompany
 
 
 # ---- the schema of the TOML file: section -> key -> (type, default) --------------------------------
@@ -115,9 +118,11 @@ _SCHEMA: dict[str, dict[str, tuple[type | tuple[type, ...], Any]]] = {
     },
     "closing_note": {"template": (str, DEFAULT_CLOSING_NOTE)},
     "parsing": {"pad_nine_digit_cpr": (bool, True)},
+    "letter": LETTER_SCHEMA,
+    "order": ORDER_SCHEMA,
 }
 _TOP_LEVEL = {"batch", "input", "selection", "criteria", "asset_limits", "document_categories",
-              "closing_note", "parsing"}
+              "closing_note", "parsing", "letter", "order"}
 _ENCODINGS = {"auto", "utf-8", "utf-8-sig", "cp1252", "windows-1252", "iso-8859-1", "latin-1", "utf-16"}
 _DELIMITERS = {"auto": "auto", ";": ";", ",": ",", "\t": "\t", "tab": "\t", "|": "|"}
 
@@ -292,6 +297,8 @@ def config_from_dict(data: dict[str, Any], base: Path, source: Path | None = Non
         closing_note_template=_check_template(sections["closing_note"]["template"]),
         pad_nine_digit_cpr=sections["parsing"]["pad_nine_digit_cpr"],
         raw=data,
+        letter=parse_letter(sections["letter"]),
+        order=parse_order(sections["order"], base),
     )
 
 

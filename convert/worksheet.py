@@ -12,6 +12,7 @@ from .categorise import CATEGORY
 from .compute import APPLICATION_DATE, ASSET_AMOUNT, FLAGS, REMARKS, START_DATE
 from .fields import TABLE_LABELS
 from .ledger import SOURCE_FILE, SOURCE_ROW
+from .money import case_subsidies
 from .notes import closing_notes
 from .parsing import format_cpr
 from .xlsx import Column, Table, Workbook
@@ -47,6 +48,7 @@ def case_table(batch, checklist: pd.DataFrame | None = None) -> Table:  # type: 
         (Column("Formue (kr.)", kind="money", width=13), c[ASSET_AMOUNT]),
         (Column("Tillægsprocent", kind="percent", width=11), c["tillaegsprocent"]),
         (Column("Pensionstype", width=18), c["pension_type"]),
+        *subsidy_columns(c, batch.config.letter),
         (Column("Antal dokumenter", kind="int", width=11), c["document_count"]),
         (Column("Bemærkninger", width=60), c[REMARKS]),
     ]
@@ -57,6 +59,22 @@ def case_table(batch, checklist: pd.DataFrame | None = None) -> Table:  # type: 
     cols.append((Column("Kilde (fil:linje)", width=18), c[SOURCE_FILE] + ":" + c[SOURCE_ROW].astype(str)))
     frame = pd.concat([s.rename(i) for i, (_, s) in enumerate(cols)], axis=1)
     return Table("Sager", [col for col, _ in cols], frame)
+
+
+def subsidy_columns(c: pd.DataFrame, letter) -> list[tuple[Column, pd.Series]]:  # type: ignore[no-untyped-def]
+    """Check figures for the caseworker writing the letter: the subsidy at the case's own tillægsprocent."""
+    money = case_subsidies(c["estimate"], c["tillaegsprocent"], letter.agreement_price, letter.rounding)
+    rule = f"afrundet til øre ({letter.rounding}); tom hvis tillægsprocent eller beløb mangler"
+    return [
+        (Column("Overslag (kr.)", kind="money", width=12), c["estimate"]),
+        (Column("Tilskud ved overslag (kr.)", kind="money", width=13,
+                comment="= 85 % × overslaget" + (", højst prisaftalen," if letter.agreement_price is not None else
+                                                  " (ingen prisaftale)") + " × sagens tillægsprocent; " + rule),
+         money["subsidy_estimate"]),
+        (Column("Tilskud ved prisaftale (kr.)", kind="money", width=13,
+                comment="= 85 % × prisaftalen (letter.agreement_price) × sagens tillægsprocent; " + rule),
+         money["subsidy_agreement"]),
+    ]
 
 
 def document_table(batch) -> Table:  # type: ignore[no-untyped-def]
