@@ -83,7 +83,7 @@ def reconcile(config: Config, settings: ReconcileSettings) -> Reconciliation:
     pad = settings.pad_nine_digit_cpr
     sheet = read_worksheet(settings.worksheet, pad_nine_digit_cpr=pad)                      # read
     report = read_report(settings.kp_report, "KP-rapport", pad_nine_digit_cpr=pad)
-    fields = _fields_for_rule(report.mapping, settings, report.source.path.name)
+    fields = _fields_for_rule(report.mapping, settings, settings.kp_report.name)
     foot, unrelated = foot_care_rows(report.frame, settings, set(fields))                     # select
     kp, invalid = validated("kp_report", foot)                                                # validate
     kp_left_out = pd.concat([report.rejected, unrelated, invalid], ignore_index=True)
@@ -166,7 +166,7 @@ def run_reconcile(config: Config, settings: ReconcileSettings, *, update_workshe
     result = reconcile(config, settings)
     if update_worksheet:                                                                      # write
         if "case_id" not in result.kp_mapping:
-            raise InputError(f"{settings.kp_report.path.name} har ingen kolonne med KP-sagsnr., så arket kan ikke "
+            raise InputError(f"{settings.kp_report.name} har ingen kolonne med KP-sagsnr., så arket kan ikke "
                              "opdateres", hint="kobl den i [input.kp_report.columns], fx case_id = \"Sagsnummer\"")
         numbers = result.pairs[["case_id", "kp_case_id"]].dropna()
         result.updates, result.backup = fill_kp_numbers(settings.worksheet, numbers)

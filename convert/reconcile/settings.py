@@ -9,7 +9,7 @@ until the user enters them.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -61,11 +61,12 @@ def _input(table: str, section: Any, cli_path: Path | None, base: Path,
         if isinstance(own, dict):
             data["columns"] = {**inherited_columns, **own}
     if cli_path is not None:
-        data["path"] = str(Path(cli_path).resolve())  # an absolute path stays itself under `base`
+        data["path"] = str(Path(cli_path).resolve())  # relative to where the command runs, not to the config
     if "path" not in data:
         _parse_input(table, {**data, "path": "-"}, base)  # still check the other keys
         return None
-    return _parse_input(table, data, base)
+    spec = _parse_input(table, data, base)
+    return replace(spec, display=str(cli_path).replace("\\", "/")) if cli_path is not None else spec
 
 
 def reconcile_settings(config: Config, *, kp_report: Path | None = None, esdh_export: Path | None = None,
