@@ -233,7 +233,7 @@ def test_a_batch_that_reconciles_exits_0(batch: Path) -> None:
     rows = [kp_row(i) for i in range(1, 14)] + [kp_row(2, number="KP-102", kind="Briller", title="Briller")]
     write_csv(batch / "kp.csv", KP_HEADER, rows)
     write_csv(batch / "esdh-efter.csv", ["Sagsnr.", "Sagsstatus", "Lukkenotat"],
-              [[case_id(i), "Afsluttet", NOTE] for i in range(1, 14)])
+              [[case_id(i), "Afsluttet", NOTE] for i in range(1, 14)] + [["S-99", "", ""]])  # broken, not ours
     result = invoke(batch)
     assert result.exit_code == 0, result.output
     assert "Alt stemmer." in result.output
@@ -344,6 +344,7 @@ def test_rows_that_cannot_be_used_are_listed_with_the_reason_never_dropped(batch
     ]
     rows[-4][1] = "320150-1020"  # day 32: not a CPR number
     write_csv(batch / "kp.csv", KP_HEADER, rows)
+    write_csv(batch / "esdh-efter.csv", ["Sagsnr.", "Sagsstatus", "Lukkenotat"], ESDH + [["S-12", "", NOTE]])
     path = batch / "out" / "konverteringsark.xlsx"
     wb = openpyxl.load_workbook(path)
     wb["Sager"]["B3"] = "12345"  # S-02's CPR typed over
@@ -353,7 +354,10 @@ def test_rows_that_cannot_be_used_are_listed_with_the_reason_never_dropped(batch
     rows_left = sheet_rows(batch / "out" / "afstemning.xlsx", "Ikke medtaget")
     left = {r["Sagsnr."]: r for r in rows_left if r["Kilde"] != "ESDH-udtræk"}
     esdh_left = {r["Sagsnr."]: r["Regel"] for r in rows_left if r["Kilde"] == "ESDH-udtræk"}
-    assert esdh_left == {"S-02": "sheet_row_unusable", "S-99": "not_in_batch"}
+    assert esdh_left == {"S-02": "sheet_row_unusable", "S-99": "not_in_batch", "S-12": "missing_value"}
+    not_found = sheet_rows(batch / "out" / "afstemning.xlsx", "Ikke i ESDH-udtræk")
+    assert [r["ESDH-sagsnr."] for r in not_found] == ["S-12"]
+    assert not_found[0]["Hvorfor"].startswith("Står i udtrækket, men rækken kunne ikke bruges")
     assert (left["KP-BAD-CPR"]["Regel"], left["KP-BAD-CPR"]["Fejl i data"]) == ("invalid_cpr", "Ja")
     assert "'320150-xxxx' er ikke et gyldigt CPR-nummer" in left["KP-BAD-CPR"]["Årsag"]
     assert left["KP-BAD-DATE"]["Regel"] == "invalid_date" and "31-02-2024" in left["KP-BAD-DATE"]["Årsag"]
@@ -361,7 +365,7 @@ def test_rows_that_cannot_be_used_are_listed_with_the_reason_never_dropped(batch
     assert left["KP-RAGGED"]["Regel"] == "ragged_line"
     assert (left["S-02"]["Kilde"], left["S-02"]["Regel"]) == ("Konverteringsark", "invalid_cpr")
     totals = oversigt(batch / "out" / "afstemning.xlsx")
-    assert totals["Rækker der ikke kunne bruges (fejl i data)"] == 4
+    assert totals["Rækker der ikke kunne bruges (fejl i data)"] == 5
     checks = [r[1] for r in openpyxl.load_workbook(batch / "out" / "afstemning.xlsx")["Oversigt"].iter_rows(
         values_only=True) if r[0] == "Kontrol"]
     assert all(c.endswith("(stemmer)") for c in checks), checks

@@ -152,6 +152,10 @@ def _check_esdh(cases: pd.DataFrame, sheet_left_out: pd.DataFrame, settings: Rec
     counts = {"read": export.source.records, "in_batch": int(in_batch.sum()), "not_in_batch": len(others),
               "unusable": len(unusable)}
     left_out = not_considered("ESDH-udtræk", pd.concat([unusable, other_ledger], ignore_index=True))
+    # a broken row of a case that is not in the batch is listed, but is no problem for this reconciliation
+    batch_ids = set(cases["case_id"]) | set(sheet_left_out["key"])
+    key = left_out["key"].fillna("").astype(str)
+    left_out["problem"] = left_out["problem"] & (key.eq("") | key.isin(batch_ids))
     return cases.join(checked), left_out, export.source, counts
 
 
