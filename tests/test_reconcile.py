@@ -226,6 +226,9 @@ def test_control_totals_add_up_and_show_their_sums(planted) -> None:
     assert counts["Fodbehandlingssag i KP, der ikke er i batchen"] == 1
     assert counts["Rækker der ikke kunne bruges (fejl i data)"] == 0
     assert ("Resultat", "Der er afvigelser – se arkene nedenfor") in [(r[0], r[1]) for r in rows]
+    rules = {r[0]: r[1] for r in rows}
+    assert rules["Fodbehandling i KP genkendes på"] == "fodbehandling|fodpleje|fodterapi (standard)"
+    assert rules["Forventet sagstype i KP"] == FOOT
 
 
 def test_a_batch_that_reconciles_exits_0(batch: Path) -> None:

@@ -114,25 +114,24 @@ def _sheet_rows(ws, name: str, sheet: str) -> list[dict[str, object]]:  # type: 
     header_row = 0
     out: list[dict[str, object]] = []
     for excel_row, values in enumerate(ws.iter_rows(values_only=True), start=1):
-        cells = [_cell_text(v).strip() for v in values]
-        if not header_row:
-            found = {wanted[n][1]: i for i, n in reversed(list(enumerate(map(normalise_header, cells))))
-                     if n in wanted}
-            if "case_id" in found:
-                header_row, positions = excel_row, found
-                missing = [h for h, (col, required) in SHEET_COLUMNS.items() if required and col not in positions]
-                if missing:
-                    raise InputError(f"{name}, ark '{sheet}': kolonnen {', '.join(repr(m) for m in missing)} mangler",
-                                     hint="kolonnerne skrives af 'kp-convert run'; omdøb eller slet dem ikke")
-            elif excel_row >= _HEADER_SCAN:
-                raise InputError(f"{name}, ark '{sheet}': overskriften 'ESDH-sagsnr.' findes ikke i de første "
-                                 f"{_HEADER_SCAN} rækker", hint="brug konverteringsarket fra 'kp-convert run'")
+        if header_row:  # only the columns used: a big batch has many cells
+            cells = {i: _cell_text(values[i]).strip() if i < len(values) else "" for i in positions.values()}
+            if any(cells.values()):
+                rec: dict[str, object] = {col: cells[i] for col, i in positions.items()}
+                rec.update(source_file=name, source_row=excel_row, sheet=sheet)
+                out.append(rec)
             continue
-        if not any(cells):
-            continue
-        rec: dict[str, object] = {col: (cells[i] if i < len(cells) else "") for col, i in positions.items()}
-        rec.update(source_file=name, source_row=excel_row, sheet=sheet)
-        out.append(rec)
+        headers = [normalise_header(_cell_text(v)) for v in values]
+        found = {wanted[n][1]: i for i, n in reversed(list(enumerate(headers))) if n in wanted}  # first one wins
+        if "case_id" in found:
+            header_row, positions = excel_row, found
+            missing = [h for h, (col, required) in SHEET_COLUMNS.items() if required and col not in positions]
+            if missing:
+                raise InputError(f"{name}, ark '{sheet}': kolonnen {', '.join(repr(m) for m in missing)} mangler",
+                                 hint="kolonnerne skrives af 'kp-convert run'; omdøb eller slet dem ikke")
+        elif excel_row >= _HEADER_SCAN:
+            raise InputError(f"{name}, ark '{sheet}': overskriften 'ESDH-sagsnr.' findes ikke i de første "
+                             f"{_HEADER_SCAN} rækker", hint="brug konverteringsarket fra 'kp-convert run'")
     if not header_row:
         raise InputError(f"{name}, ark '{sheet}' er tomt")
     return out

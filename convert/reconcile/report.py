@@ -39,8 +39,9 @@ def _pairs_frame(r: Reconciliation) -> pd.DataFrame:
     p = r.pairs.assign(cpr_fmt=formatted_cpr(r.pairs["cpr"]))
     if len(p):
         flags = r.cases.loc[p["sheet_index"], [c for c in DIFFERENCES if c in r.cases]].reset_index(drop=True)
-        labels = [flags[c].map({True: DIFFERENCES[c][0], False: ""}) for c in flags.columns]
-        text = pd.concat(labels, axis=1).agg(lambda row: "; ".join(x for x in row if x), axis=1)
+        text = pd.Series("", index=flags.index, dtype="string")
+        for code in flags.columns:  # "Startdato afviger; Slutdato i KP": column by column, not row by row
+            text = text.mask(flags[code], text.where(text.eq(""), text + "; ") + DIFFERENCES[code][0])
         p = p.assign(differences=text.to_numpy(), correct=r.cases.loc[p["sheet_index"], "correct"].to_numpy())
     return p
 

@@ -48,7 +48,7 @@ class ReconcileSettings:
     active_statuses: tuple[str, ...]  # from [selection]: an ESDH case with one of these is still open
     pad_nine_digit_cpr: bool
     include_time_limited: bool
-    defaults_used: tuple[str, ...]  # keys left at a labelled default (shown in the report)
+    defaults_used: tuple[str, ...]  # keys whose value is the labelled default (marked "standard" in the report)
 
 
 def _input(table: str, section: Any, cli_path: Path | None, base: Path,
@@ -124,7 +124,7 @@ def reconcile_settings(config: Config, *, kp_report: Path | None = None, esdh_ex
         active_statuses=config.active_statuses,
         pad_nine_digit_cpr=config.pad_nine_digit_cpr,
         include_time_limited=config.include_time_limited,
-        defaults_used=tuple(k for k in ("foot_care_pattern", "closing_note_marker") if k not in raw),
+        defaults_used=tuple(k for k in ("foot_care_pattern", "closing_note_marker") if d[k] == _SECTION[k][1]),
     )
 
 
