@@ -31,6 +31,9 @@ import openpyxl
 import pandas as pd
 import pytest
 from click.testing import CliRunner
+from hypothesis import given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from convert.cli import cli
 from convert.config import load_config
@@ -452,3 +455,43 @@ def test_template_documents_the_reconcile_section() -> None:
     text = template_text()
     for section in ("[reconcile]", "[input.kp_report]", "[input.esdh_export]", "closing_note_marker"):
         assert section in text
+
+
+def test_reconcile_inputs_are_configured_beside_the_batch_inputs_but_never_read_by_run(tmp_path: Path) -> None:
+    path = tmp_path / "kp-convert.toml"
+    path.write_text('[batch]\ncutover_date = 2027-01-04\n[input.cases]\npath = "sager.csv"\n'
+                    '[input.cases.columns]\ncase_id = "Sagsnummer"\ncpr = "Personnr"\n'
+                    '[input.kp_report]\npath = "kp.xlsx"\nsheet = "Sager"\n'
+                    '[input.esdh_export]\npath = "efter.csv"\n[input.esdh_export.columns]\nclosing_note = "Notat"\n',
+                    encoding="utf-8")
+    config = load_config(path)
+    assert set(config.inputs) == {"cases"}  # `run` reads only the ESDH exports
+    settings = reconcile_settings(config)
+    assert settings.kp_report is not None and settings.kp_report.sheet == "Sager"
+    assert settings.kp_report.path == (tmp_path / "kp.xlsx").resolve()
+    assert settings.esdh_export is not None  # the export after conversion has the cases export's headers
+    assert settings.esdh_export.columns == {"case_id": "Sagsnummer", "closing_note": "Notat"}
+    assert settings.worksheet == (tmp_path / "output" / "konverteringsark.xlsx").resolve()
+    assert settings.defaults_used == ("foot_care_pattern", "closing_note_marker")
+
+
+_people = st.sampled_from("ABC")
+_numbers = st.sampled_from(["", "K1", "K2", "K3"])
+
+
+@hypothesis_settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(_people, _numbers), max_size=5), st.lists(st.tuples(_people, _numbers), max_size=5))
+def test_pairing_gives_every_case_and_every_kp_row_exactly_one_consistent_fate(cases, kp) -> None:
+    sheet = pd.DataFrame(cases, columns=["cpr", "kp_number"], dtype="string")
+    report = pd.DataFrame(kp, columns=["cpr", "case_id"], dtype="string")
+    s, k, links = pair_cases(sheet, report)
+    assert len(s) == len(sheet) and len(k) == len(report)
+    assert set(s) <= {MATCHED, MISSING, AMBIGUOUS} and set(k) <= {MATCHED, EXTRA, AMBIGUOUS}
+    m = links[links["kind"] == MATCHED]
+    assert m["sheet_index"].is_unique and m["kp_index"].is_unique  # one KP case per batch case and back
+    assert (sheet.loc[m["sheet_index"], "cpr"].to_numpy() == report.loc[m["kp_index"], "cpr"].to_numpy()).all()
+    assert set(s.index[s == MATCHED]) == set(m["sheet_index"]) and set(k.index[k == MATCHED]) == set(m["kp_index"])
+    for person in "ABC":  # nothing left that could have been paired: a missing case and an extra KP case never meet
+        mine, theirs = s[sheet["cpr"] == person], k[report["cpr"] == person]
+        assert not ((mine == MISSING).any() and (theirs == EXTRA).any())
+        assert (mine == AMBIGUOUS).any() == (theirs == AMBIGUOUS).any()

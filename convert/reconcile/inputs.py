@@ -144,6 +144,8 @@ def _usable_cases(frame: pd.DataFrame, name: str, pad: bool) -> tuple[pd.DataFra
     typed = f.assign(cpr=cpr["cpr"].astype("string"),
                      application_date=parse_dates(f["application_raw"]), start_date=parse_dates(f["start_raw"]),
                      created=f["created_raw"].str.strip().str.casefold().eq("ja").astype(bool),
+                     checked_date=parse_dates(f["checked_date"]).dt.strftime("%d-%m-%Y").astype("string")
+                     .fillna(f["checked_date"]),  # a date cell reads as ISO: shown the Danish way
                      kp_number=f["kp_number"].str.strip())
     no_id = is_empty(f["case_id"])
     bad_cpr = ~no_id & typed["cpr"].isna()

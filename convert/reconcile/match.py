@@ -64,7 +64,7 @@ def foot_care_rows(kp: pd.DataFrame, settings: ReconcileSettings, present: set[s
 
 
 def _describe(kp: pd.DataFrame, fields: list[str]) -> pd.Series:
-    parts = [kp[f].fillna("") for f in fields]
+    parts = [kp[f].fillna("–") for f in fields]
     text = parts[0]
     for p in parts[1:]:
         text = text + " / " + p
