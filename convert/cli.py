@@ -12,9 +12,10 @@ from pathlib import Path
 
 import click
 
-from .errors import EXIT_OK, EXIT_REJECTED_ROWS, KpConvertError
+from .errors import EXIT_DIFFERENCES, EXIT_OK, EXIT_REJECTED_ROWS, KpConvertError
 
-EPILOG_EXIT = ("Exit codes: 0 done; 1 done, but rows were rejected; 2 usage or configuration error; "
+EPILOG_EXIT = ("Exit codes: 0 done; 1 done, but rows were rejected (reconcile: differences found); "
+               "2 usage or configuration error; "
                "3 an input file could not be read; 4 an output could not be written; 5 internal ledger error.")
 
 
@@ -130,6 +131,37 @@ def spec(config_file: Path, out_dir: Path | None, documents_folder: Path | None)
     if batch.rejected_count:
         click.echo(f"  {batch.rejected_count} poster er afvist – de er ikke med i bestillingen.", err=True)
     click.get_current_context().exit(EXIT_REJECTED_ROWS if batch.rejected_count else EXIT_OK)
+
+
+@cli.command(epilog="Example: kp-convert reconcile kp-convert.toml --kp-report kp-sager.xlsx "
+                    "--esdh-export sager-efter.csv --update-worksheet")
+@click.argument("config_file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--kp-report", type=click.Path(dir_okay=False, path_type=Path),
+              help="The case report exported from KP, CSV or XLSX (default: input.kp_report.path).")
+@click.option("--worksheet", type=click.Path(dir_okay=False, path_type=Path),
+              help="The batch's worksheet (default: konverteringsark.xlsx in batch.output_folder).")
+@click.option("--esdh-export", type=click.Path(dir_okay=False, path_type=Path),
+              help="A cases export from ESDH taken after the conversion: are the cases closed, with their note?")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Folder for afstemning.xlsx (default: the worksheet's folder).")
+@click.option("--update-worksheet", is_flag=True,
+              help="Write KP's case number of every matched case into the worksheet's empty KP-sagsnr. cells.")
+def reconcile(config_file: Path, kp_report: Path | None, worksheet: Path | None, esdh_export: Path | None,
+              out_dir: Path | None, update_worksheet: bool) -> None:
+    """Reconcile the batch's worksheet against a KP case report (and an ESDH export): write afstemning.xlsx.
+
+    Exit code 0 when every case reconciles, 1 when differences were found."""
+    from .config import load_config
+    from .reconcile.pipeline import run_reconcile
+    from .reconcile.report import summary_lines
+    from .reconcile.settings import reconcile_settings
+
+    config = load_config(config_file)
+    settings = reconcile_settings(config, kp_report=kp_report, esdh_export=esdh_export, worksheet=worksheet,
+                                  out_dir=out_dir)
+    result, written = run_reconcile(config, settings, update_worksheet=update_worksheet)
+    click.echo("\n".join(summary_lines(result, written)))
+    click.get_current_context().exit(EXIT_OK if result.reconciled else EXIT_DIFFERENCES)
 
 
 def _print_summary(batch, written: dict[str, Path]) -> None:  # type: ignore[no-untyped-def]

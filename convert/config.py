@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ConfigError
-from .fields import FIELDS, TableName
+from .fields import ESDH_TABLES, FIELDS, TableName
 from .order_config import LETTER_SCHEMA, ORDER_SCHEMA, LetterSettings, OrderSettings, parse_letter, parse_order
 
 # Confirmed asset limits (formuegrænse, kr.) from DOMAIN.md; 2025 on must be entered by the user.
@@ -122,7 +122,7 @@ _SCHEMA: dict[str, dict[str, tuple[type | tuple[type, ...], Any]]] = {
     "order": ORDER_SCHEMA,
 }
 _TOP_LEVEL = {"batch", "input", "selection", "criteria", "asset_limits", "document_categories",
-              "closing_note", "parsing", "letter", "order"}
+              "closing_note", "parsing", "letter", "order", "reconcile"}
 _ENCODINGS = {"auto", "utf-8", "utf-8-sig", "cp1252", "windows-1252", "iso-8859-1", "latin-1", "utf-16"}
 _DELIMITERS = {"auto": "auto", ";": ";", ",": ",", "\t": "\t", "tab": "\t", "|": "|"}
 
@@ -261,7 +261,7 @@ def config_from_dict(data: dict[str, Any], base: Path, source: Path | None = Non
             raise _unknown(key, set(FIELDS), "input.")
     if "cases" not in inputs_raw:
         raise ConfigError("Konfigurationen mangler '[input.cases]' med stien til sagsudtrækket")
-    inputs = {t: _parse_input(t, inputs_raw[t], base) for t in FIELDS if t in inputs_raw}
+    inputs = {t: _parse_input(t, inputs_raw[t], base) for t in ESDH_TABLES if t in inputs_raw}
     seen: dict[Path, str] = {}
     for t, spec in inputs.items():
         if spec.path in seen:
@@ -280,7 +280,7 @@ def config_from_dict(data: dict[str, Any], base: Path, source: Path | None = Non
         raise ConfigError("'criteria.eligible_pension_types' skal være en liste af tekster")
 
     batch = sections["batch"]
-    return Config(
+    config = Config(
         source=source,
         batch_name=batch["name"],
         municipality=batch["municipality"],
@@ -300,6 +300,10 @@ def config_from_dict(data: dict[str, Any], base: Path, source: Path | None = Non
         letter=parse_letter(sections["letter"]),
         order=parse_order(sections["order"], base),
     )
+    if "reconcile" in data or {"kp_report", "esdh_export"} & set(inputs_raw):
+        from .reconcile.settings import reconcile_settings
+        reconcile_settings(config)  # checked on load, so a mistake in [reconcile] also stops `run`
+    return config
 
 
 def _as_table(value: Any, name: str) -> dict[str, Any]:

@@ -47,3 +47,4 @@ class ConservationError(KpConvertError):
 
 EXIT_OK = 0
 EXIT_REJECTED_ROWS = 1
+EXIT_DIFFERENCES = 1  # reconcile: done, but differences were found

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from typing import Literal
 
 Kind = Literal["text", "cpr", "date", "amount", "percent"]
-TableName = Literal["cases", "documents", "assets"]
+TableName = Literal["cases", "documents", "assets", "kp_report", "esdh_export"]
+ESDH_TABLES: tuple[TableName, ...] = ("cases", "documents", "assets")  # the batch's inputs (`[input.*]` of `run`)
 
 
 @dataclass(frozen=True)
@@ -80,9 +81,36 @@ FIELDS: dict[TableName, tuple[FieldSpec, ...]] = {
         FieldSpec("assets", "Formue", "amount", False, ("Formue", "Likvid formue", "Formue kr.", "Beløb",
                                                         "Formuebeløb")),
     ),
+    # Read by `kp-convert reconcile`. KP's report columns are an open question: these aliases are defaults.
+    "kp_report": (
+        FieldSpec("case_id", "KP-sagsnr.", "text", False, ("KP-sagsnr.", "KP sagsnummer", "Sagsnr.", "Sagsnummer",
+                                                            "Sags-id", "Sagsid", "Sag-ID", "Sags nr.", "Sag nr.")),
+        FieldSpec("cpr", "CPR-nr.", "cpr", True, _CPR_ALIASES),
+        FieldSpec("name", "Navn", "text", False, ("Navn", "Borgernavn", "Borgers navn", "Fulde navn")),
+        FieldSpec("case_type", "Sagstype", "text", False, ("Sagstype", "Sagskategori", "Ydelse", "Ydelsestype",
+                                                            "Bevillingstype")),
+        FieldSpec("title", "Titel", "text", False, ("Titel", "Sagstitel", "Sagsoverskrift", "Overskrift")),
+        FieldSpec("application_date", "Ansøgningsdato", "date", True,
+                  ("Ansøgningsdato", "Ansoegningsdato", "Ansøgt dato", "Ansøgningsdato (KP)")),
+        FieldSpec("start_date", "Bevilling start", "date", True,
+                  ("Bevilling start", "Bevillingsstart", "Bevilling fra", "Startdato", "Startdato (KP)",
+                   "Gyldig fra")),
+        FieldSpec("end_date", "Bevilling slut", "date", True,
+                  ("Bevilling slut", "Bevillingsslut", "Bevilling til", "Slutdato", "Gyldig til")),
+        FieldSpec("status", "Status", "text", False, ("Status", "Sagsstatus", "Tilstand")),
+    ),
+    # A cases export taken from ESDH after the conversion: are the old cases closed, with their note?
+    "esdh_export": (
+        FieldSpec("case_id", "Sagsnr.", "text", True, _CASE_ID_ALIASES),
+        FieldSpec("status", "Sagsstatus", "text", True, ("Sagsstatus", "Status", "Sagstilstand", "Tilstand")),
+        FieldSpec("closing_note", "Lukkenotat", "text", True,
+                  ("Lukkenotat", "Journalnotat", "Notat", "Seneste notat", "Seneste journalnotat", "Notattekst",
+                   "Afslutningsnotat", "Journalnote")),
+    ),
 }
 
-TABLE_LABELS: dict[str, str] = {"cases": "sager", "documents": "dokumenter", "assets": "formueoplysninger"}
+TABLE_LABELS: dict[str, str] = {"cases": "sager", "documents": "dokumenter", "assets": "formueoplysninger",
+                                "kp_report": "KP-rapport", "esdh_export": "ESDH-udtræk efter konvertering"}
 
 
 def field_names(table: TableName) -> list[str]:

@@ -131,7 +131,8 @@ def split_duplicates(table: TableName, frame: pd.DataFrame, key: str) -> tuple[p
     first_row = frame.groupby(key, sort=False)[SOURCE_ROW].transform("min")
     label = spec(table, key).label
     repeat = frame[identical_repeat & ~conflict]
-    lines = frame[conflict].groupby(key)[SOURCE_ROW].agg(lambda r: ", ".join(map(str, sorted(r))))
+    # .astype: with no conflicting ids the empty aggregate stays int64, and adding text to it raises
+    lines = frame[conflict].groupby(key)[SOURCE_ROW].agg(lambda r: ", ".join(map(str, sorted(r)))).astype("string")
     entries = [
         ledger_rows(repeat, table, "excluded", "duplicate_identical",
                     "Dublet: samme indhold som linje " + first_row[repeat.index].astype(str),

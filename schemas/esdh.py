@@ -92,3 +92,11 @@ class AssetRecord(_Record):
     @pa.check("assets", name="danish_amount")
     def _amount(cls, s: Series[str]) -> Series[bool]:
         return parse_amounts_ore(s).notna()
+
+
+class EsdhExportRecord(_Record):
+    """One case of an ESDH cases export taken after the conversion (read by `kp-convert reconcile`)."""
+
+    case_id: Text = pa.Field(nullable=False, str_length=_LEN)
+    status: Text = pa.Field(nullable=False, str_length=_LEN)
+    closing_note: Text = pa.Field(nullable=True)  # empty = no note; checked against the configured marker

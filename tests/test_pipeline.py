@@ -231,3 +231,10 @@ def test_two_inputs_with_the_same_file_name_in_different_folders(tmp_path: Path)
     write_config(tmp_path, cases="a/data.csv", documents=None, assets="b/data.csv")
     batch = build_batch(load_config(tmp_path / "kp-convert.toml"))
     assert sorted(batch.ledger["source_file"]) == ["a/data.csv", "b/data.csv"]
+
+
+def test_an_identical_repeat_without_any_conflicting_duplicate(tmp_path: Path) -> None:
+    batch = _batch(tmp_path, [case_row("S-1"), case_row("S-1")], assets=[])
+    rows = batch.ledger[batch.ledger["table"] == "cases"].set_index("source_row")
+    assert list(rows["outcome"]) == ["converted", "excluded"]  # used to raise: text added to an empty int64
+    assert rows.loc[3, "reason_code"] == "duplicate_identical" and "linje 2" in rows.loc[3, "reason"]

@@ -1,0 +1,178 @@
+"""Reconciliation, top to bottom: read → select KP foot care → validate → pair → compare → check ESDH → write.
+
+Every batch case ends as matched, missing or ambiguous (or not considered, with the reason); every KP report
+row ends as matched, extra, ambiguous or not considered (with the reason). Nothing is dropped silently, and
+the Oversigt's control totals prove it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from ..config import Config
+from ..errors import ConfigError, InputError
+from ..fields import spec
+from .inputs import Source, not_considered, read_report, read_worksheet, validated
+from .match import (
+    AMBIGUOUS,
+    DIFFERENCES,
+    ESDH_DIFFERENCES,
+    EXTRA,
+    KP_DIFFERENCES,
+    MATCHED,
+    MISSING,
+    compare_pairs,
+    esdh_status,
+    foot_care_rows,
+    pair_cases,
+)
+from .settings import ReconcileSettings
+
+AFSTEMNING_NAME = "afstemning.xlsx"
+
+
+@dataclass
+class Reconciliation:
+    config: Config
+    settings: ReconcileSettings
+    cases: pd.DataFrame  # batch cases considered: sheet values, `status`, one bool column per difference
+    kp: pd.DataFrame  # KP foot-care rows considered: typed values and `status`
+    links: pd.DataFrame  # sheet_index, kp_index, kind (matched | ambiguous)
+    pairs: pd.DataFrame  # matched pairs, both sides side by side, with the KP difference columns
+    not_considered: pd.DataFrame  # rows of any input that were not reconciled, with the reason
+    sources: list[Source]
+    kp_fields_used: tuple[str, ...]  # the KP report's fields the foot-care rule looked in
+    kp_mapping: dict[str, str]  # KP report: canonical field -> header in the file
+    kp_counts: dict[str, int]  # KP report rows by fate before pairing
+    esdh_checked: bool
+    esdh_counts: dict[str, int] = field(default_factory=dict)
+    updates: pd.DataFrame | None = None  # with --update-worksheet: what happened per matched case
+    backup: Path | None = None
+
+    def difference_counts(self) -> dict[str, int]:
+        counts = {code: int(self.cases[code].sum()) for code in DIFFERENCES if code in self.cases}
+        counts["extra_in_kp"] = int((self.kp["status"] == EXTRA).sum())
+        return {code: counts[code] for code in DIFFERENCES if code in counts}
+
+    def status_counts(self) -> dict[str, int]:
+        s = self.cases["status"].value_counts()
+        k = self.kp["status"].value_counts()
+        return {"cases_matched": int(s.get(MATCHED, 0)), "cases_missing": int(s.get(MISSING, 0)),
+                "cases_ambiguous": int(s.get(AMBIGUOUS, 0)), "kp_matched": int(k.get(MATCHED, 0)),
+                "kp_extra": int(k.get(EXTRA, 0)), "kp_ambiguous": int(k.get(AMBIGUOUS, 0)),
+                "cases_correct": int(self.cases["correct"].sum())}
+
+    @property
+    def problem_rows(self) -> int:
+        return int(self.not_considered["problem"].sum())
+
+    @property
+    def reconciled(self) -> bool:
+        """True when every case is matched and correct and no row had to be left out for a problem."""
+        return not any(self.difference_counts().values()) and self.problem_rows == 0
+
+
+def reconcile(config: Config, settings: ReconcileSettings) -> Reconciliation:
+    """Compare the worksheet with the KP report (and the ESDH export); nothing is written."""
+    if settings.kp_report is None:
+        raise ConfigError("KP-rapporten er ikke angivet",
+                          hint="brug --kp-report FIL, eller skriv stien i [input.kp_report] path")
+    pad = settings.pad_nine_digit_cpr
+    sheet = read_worksheet(settings.worksheet, pad_nine_digit_cpr=pad)                      # read
+    report = read_report(settings.kp_report, "KP-rapport", pad_nine_digit_cpr=pad)
+    fields = _fields_for_rule(report.mapping, settings, settings.kp_report.name)
+    foot, unrelated = foot_care_rows(report.frame, settings, set(fields))                     # select
+    kp, invalid = validated("kp_report", foot)                                                # validate
+    kp_left_out = pd.concat([report.rejected, unrelated, invalid], ignore_index=True)
+    left_out = [sheet.not_considered, not_considered("KP-rapport", kp_left_out, _cpr_of(report.frame, kp_left_out))]
+
+    cases = sheet.frame
+    case_status, kp_status, links = pair_cases(cases, kp)                                     # pair
+    pairs = compare_pairs(cases, kp, links, settings)                                        # compare
+    cases = cases.assign(status=case_status, missing_in_kp=case_status == MISSING,
+                         ambiguous=case_status == AMBIGUOUS,
+                         checked_not_in_kp=(case_status == MISSING) & cases["created"])
+    for code in KP_DIFFERENCES:
+        cases[code] = pd.Series(pairs[code].to_numpy(), index=pairs["sheet_index"].to_numpy()
+                                ).reindex(cases.index, fill_value=False).astype(bool)
+    kp = kp.assign(status=kp_status)
+
+    sources = [sheet.source, report.source]
+    esdh_counts: dict[str, int] = {}
+    if settings.esdh_export is not None:                                                     # check ESDH
+        cases, esdh_left_out, esdh_source, esdh_counts = _check_esdh(cases, sheet.not_considered, settings)
+        left_out.append(esdh_left_out)
+        sources.append(esdh_source)
+    diff_cols = [c for c in (*KP_DIFFERENCES, *ESDH_DIFFERENCES) if c in cases]
+    cases["correct"] = (cases["status"] == MATCHED) & ~cases[diff_cols].any(axis=1)
+    kp_counts = {code: int((kp_left_out["reason_code"] == code).sum()) for code in ("not_foot_care", "status_ignored")}
+    kp_counts["ragged_line"] = len(report.rejected)
+    kp_counts["unusable"] = len(invalid)
+    kp_counts["read"] = report.source.records
+    return Reconciliation(config=config, settings=settings, cases=cases, kp=kp, links=links, pairs=pairs,
+                          not_considered=pd.concat(left_out, ignore_index=True), sources=sources,
+                          kp_fields_used=tuple(fields), kp_mapping=report.mapping, kp_counts=kp_counts,
+                          esdh_checked=settings.esdh_export is not None, esdh_counts=esdh_counts)
+
+
+def _fields_for_rule(mapping: dict[str, str], settings: ReconcileSettings, name: str) -> list[str]:
+    fields = [f for f in settings.match_fields if f in mapping]
+    if not fields:
+        wanted = " eller ".join(f"{f} ('{spec('kp_report', f).label}')" for f in settings.match_fields)
+        raise InputError(f"{name} mangler en kolonne til at genkende fodbehandling: {wanted}",
+                         hint=f"tilføj i [input.kp_report.columns] fx {settings.match_fields[0]} = "
+                              "\"<overskriften i KP-rapporten>\"")
+    return fields
+
+
+def _cpr_of(frame: pd.DataFrame, ledger: pd.DataFrame) -> pd.Series:
+    """The CPR cell of each left-out row, as it stood in the file (for the person who must look it up)."""
+    by_row = frame.set_index("source_row")["cpr"]
+    return pd.Series(by_row.reindex(ledger["source_row"].to_numpy()).to_numpy(), index=ledger.index).fillna("")
+
+
+def _check_esdh(cases: pd.DataFrame, sheet_left_out: pd.DataFrame, settings: ReconcileSettings
+                ) -> tuple[pd.DataFrame, pd.DataFrame, Source, dict[str, int]]:
+    assert settings.esdh_export is not None
+    export = read_report(settings.esdh_export, "ESDH-udtræk", pad_nine_digit_cpr=settings.pad_nine_digit_cpr)
+    rows, rejected = validated("esdh_export", export.frame)
+    unusable = pd.concat([export.rejected, rejected], ignore_index=True)
+    in_batch = rows["case_id"].isin(set(cases["case_id"]))
+    others = rows[~in_batch]
+    in_sheet = others["case_id"].isin(set(sheet_left_out["key"]))  # its row in the worksheet could not be used
+    other_ledger = pd.DataFrame({
+        "source_file": others["source_file"], "source_row": others["source_row"], "case_id": others["case_id"],
+        "outcome": "excluded", "reason_code": in_sheet.map({True: "sheet_row_unusable", False: "not_in_batch"}),
+        "reason": in_sheet.map({True: "Sagens række i konverteringsarket kunne ikke bruges (se den ovenfor)",
+                                False: "Sagen er ikke i konverteringsarket"})})
+    checked = esdh_status(cases, rows[in_batch], set(unusable["case_id"].dropna().astype(str)), settings)
+    counts = {"read": export.source.records, "in_batch": int(in_batch.sum()), "not_in_batch": len(others),
+              "unusable": len(unusable)}
+    left_out = not_considered("ESDH-udtræk", pd.concat([unusable, other_ledger], ignore_index=True))
+    # a broken row of a case that is not in the batch is listed, but is no problem for this reconciliation
+    batch_ids = set(cases["case_id"]) | set(sheet_left_out["key"])
+    key = left_out["key"].fillna("").astype(str)
+    left_out["problem"] = left_out["problem"] & (key.eq("") | key.isin(batch_ids))
+    return cases.join(checked), left_out, export.source, counts
+
+
+def run_reconcile(config: Config, settings: ReconcileSettings, *, update_worksheet: bool = False
+                  ) -> tuple[Reconciliation, Path]:
+    """Reconcile, optionally fill the worksheet's KP-sagsnr., and write afstemning.xlsx. Returns its path."""
+    from .report import write_report
+    from .update import check_not_open, fill_kp_numbers
+
+    if update_worksheet:
+        check_not_open(settings.worksheet)  # before the work, not after
+    result = reconcile(config, settings)
+    if update_worksheet:                                                                      # write
+        if "case_id" not in result.kp_mapping:
+            raise InputError(f"{settings.kp_report.name} har ingen kolonne med KP-sagsnr., så arket kan ikke "
+                             "opdateres", hint="kobl den i [input.kp_report.columns], fx case_id = \"Sagsnummer\"")
+        numbers = result.pairs[["case_id", "kp_case_id"]].dropna()
+        result.updates, result.backup = fill_kp_numbers(settings.worksheet, numbers)
+    out_dir = settings.output_folder or settings.worksheet.parent
+    return result, write_report(result, out_dir)

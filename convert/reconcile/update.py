@@ -1,0 +1,110 @@
+"""`--update-worksheet`: write KP's case number of every matched case into the worksheet's KP-sagsnr. column.
+
+The team's workbook is precious: only empty KP-sagsnr. cells are filled; a cell that already holds the same
+number is left alone, one that holds another number is a conflict and is never overwritten. Everything else in
+the workbook stays as it was. The new workbook is written to a temporary file in the same folder and renamed
+into place (never a half-written worksheet); the previous version is kept as a timestamped backup.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import zipfile
+from pathlib import Path
+
+import pandas as pd
+
+from ..errors import InputError, OutputError
+from ..extract import _cell_text
+from ..fields import normalise_header
+from .inputs import SHEET
+
+FILLED, UNCHANGED, CONFLICT, NOT_FOUND = "filled", "unchanged", "conflict", "not_found"
+ACTION_LABELS = {FILLED: "Skrevet", UNCHANGED: "Stod der allerede", CONFLICT: "Konflikt – ikke overskrevet",
+                 NOT_FOUND: "Sagen findes ikke længere i arket"}
+
+
+def _same(a: str, b: str) -> bool:
+    return " ".join(a.split()).casefold() == " ".join(b.split()).casefold()
+
+
+def check_not_open(path: Path) -> None:
+    """Excel and LibreOffice leave a lock file next to a workbook they have open: saving over it loses work."""
+    if (path.parent / f"~${path.name}").exists() or (path.parent / f".~lock.{path.name}#").exists():
+        raise OutputError(f"{path.name} ser ud til at være åben i Excel eller LibreOffice",
+                          hint="luk arket og kør igen (ellers kan ændringer gå tabt)")
+
+
+def fill_kp_numbers(path: Path, numbers: pd.DataFrame) -> tuple[pd.DataFrame, Path | None]:
+    """`numbers`: case_id, kp_case_id. Returns (one row per case: action, sheet, row, old and new value; backup)."""
+    import openpyxl
+
+    check_not_open(path)
+    try:
+        wb = openpyxl.load_workbook(path)  # not read-only: the whole workbook is saved again
+    except (OSError, zipfile.BadZipFile, KeyError, ValueError) as exc:
+        raise InputError(f"Konverteringsarket kan ikke åbnes til opdatering: {path} ({exc})") from None
+    where = _locate(wb, path.name)
+    actions = []
+    for case_id, kp_no in zip(numbers["case_id"], numbers["kp_case_id"].astype(str).str.strip(), strict=True):
+        if case_id not in where:
+            actions.append((case_id, NOT_FOUND, "", 0, "", kp_no))
+            continue
+        ws, row, col = where[case_id]
+        cell = ws.cell(row=row, column=col)
+        old = _cell_text(cell.value).strip()
+        if not old:
+            cell.value = kp_no
+            cell.data_type = "s"  # a number from another system is text, never a formula
+            actions.append((case_id, FILLED, ws.title, row, old, kp_no))
+        else:
+            actions.append((case_id, UNCHANGED if _same(old, kp_no) else CONFLICT, ws.title, row, old, kp_no))
+    result = pd.DataFrame(actions, columns=["case_id", "action", "sheet", "row", "old", "new"])
+    backup = None
+    if (result["action"] == FILLED).any():
+        backup = _save(wb, path)
+    wb.close()
+    return result, backup
+
+
+def _locate(wb, name: str) -> dict[str, tuple[object, int, int]]:  # type: ignore[no-untyped-def]
+    """ESDH case number -> (sheet, row, KP-sagsnr. column), the first row of each case (as the reader uses)."""
+    out: dict[str, tuple[object, int, int]] = {}
+    wanted = {normalise_header("ESDH-sagsnr."): "case_id", normalise_header("KP-sagsnr."): "kp"}
+    for ws in [wb[s] for s in wb.sheetnames if s == SHEET or (s.startswith(SHEET + " (") and s.endswith(")"))]:
+        cols: dict[str, int] = {}
+        for row in ws.iter_rows(min_row=1, max_row=10):
+            for cell in row:
+                key = wanted.get(normalise_header(_cell_text(cell.value)))
+                if key and key not in cols:
+                    cols[key] = cell.column
+            if "case_id" in cols:
+                header = row[0].row
+                break
+        if "case_id" not in cols or "kp" not in cols:
+            raise InputError(f"{name}, ark '{ws.title}': kolonnerne 'ESDH-sagsnr.' og 'KP-sagsnr.' skal findes")
+        for r in range(header + 1, ws.max_row + 1):
+            case_id = _cell_text(ws.cell(row=r, column=cols["case_id"]).value).strip()
+            if case_id and case_id not in out:
+                out[case_id] = (ws, r, cols["kp"])
+    return out
+
+
+def _save(wb, path: Path) -> Path:  # type: ignore[no-untyped-def]
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    backup = path.with_name(f"{path.stem}.backup-{stamp}{path.suffix}")
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    try:
+        shutil.copy2(path, backup)
+        wb.save(tmp)
+        if os.name == "posix":
+            os.chmod(tmp, 0o600)  # CPR numbers and health data: owner only, as the run's outputs
+            os.chmod(backup, 0o600)
+        os.replace(tmp, path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise OutputError(f"Konverteringsarket kunne ikke opdateres: {path} ({exc.strerror})",
+                          hint="er arket åbent i Excel? Luk det og kør igen; arket er uændret") from None
+    return backup
