@@ -46,16 +46,34 @@ def cli(ctx: click.Context, debug: bool) -> None:
 @click.argument("config_file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
               help="Output folder (default: batch.output_folder in the config, relative to it).")
-def run(config_file: Path, out_dir: Path | None) -> None:
-    """Run the conversion described by CONFIG_FILE and write the worksheet, notes, ledger and manifest."""
+@click.option("--documents-folder", type=click.Path(file_okay=False, path_type=Path),
+              help="Folder with the exported document files: stage them in OUT/dokumenter "
+                   "(default: planning.documents_folder in the config).")
+def run(config_file: Path, out_dir: Path | None, documents_folder: Path | None) -> None:
+    """Run the conversion described by CONFIG_FILE and write the worksheet, notes, ledger, report and manifest."""
     from .config import load_config
     from .pipeline import run as run_pipeline
 
     started = time.time()
     config = load_config(config_file)
-    batch, written = run_pipeline(config, out_dir, started=started)
+    batch, written = run_pipeline(config, out_dir, documents_folder=documents_folder, started=started)
     _print_summary(batch, written)
     click.get_current_context().exit(EXIT_REJECTED_ROWS if batch.rejected_count else EXIT_OK)
+
+
+@cli.command(epilog="Example: kp-convert plan sample_data/kp-convert.toml")
+@click.argument("config_file", type=click.Path(dir_okay=False, path_type=Path))
+def plan(config_file: Path) -> None:
+    """Plan the manual conversion described by CONFIG_FILE ([planning]) and print it; writes nothing."""
+    from .config import load_config
+    from .pipeline import build_batch
+    from .plan_sheets import plan_console_lines
+
+    batch = build_batch(load_config(config_file))
+    click.echo(f"kp-convert: {batch.config.batch_name} – {len(batch.cases)} sager konverteres")
+    for line in plan_console_lines(batch):
+        click.echo(line)
+    click.echo(f"Skriv planen, rapporten og konverteringsarket: kp-convert run {config_file}")
 
 
 @cli.command(epilog="Example: kp-convert init kp-convert.toml")
@@ -84,16 +102,23 @@ def init(path: Path, force: bool) -> None:
 @click.option("--seed", type=int, default=1, show_default=True, help="Random seed: same seed, same files.")
 @click.option("--defects/--no-defects", default=True, show_default=True,
               help="Plant the documented defects (bad CPR, ragged lines, …).")
-def sample(out_dir: Path, cases: int, documents_per_case: float, seed: int, defects: bool) -> None:
+@click.option("--document-files", is_flag=True,
+              help="Also write a tiny dummy file per document in DIR/filer, to try staging (--documents-folder).")
+def sample(out_dir: Path, cases: int, documents_per_case: float, seed: int, defects: bool,
+           document_files: bool) -> None:
     """Write a synthetic, fictitious ESDH export set (cases, documents, asset declarations) and a config."""
     from .config import template_text
     from .errors import OutputError
-    from .sample import generate_sample
+    from .sample import generate_sample_with_report
 
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
-        files = generate_sample(out_dir, cases=cases, seed=seed, documents_per_case=documents_per_case,
-                                defects=defects)
+        files, planted = generate_sample_with_report(out_dir, cases=cases, seed=seed,
+                                                     documents_per_case=documents_per_case, defects=defects)
+        if document_files:
+            from .sample_files import write_document_files
+
+            files["files"], _ = write_document_files(out_dir, defects, {c for d in planted for c in d.case_ids})
         config = out_dir / "kp-convert.toml"
         if not config.exists():
             config.write_text(template_text(), encoding="utf-8")
@@ -101,8 +126,9 @@ def sample(out_dir: Path, cases: int, documents_per_case: float, seed: int, defe
         raise OutputError(f"Kan ikke skrive eksempeldata i {out_dir} ({exc.strerror})") from None
     except ValueError as exc:  # the generator's own argument checks (e.g. too few cases for the defects)
         raise click.UsageError(str(exc)) from None
-    names = ", ".join(p.name for p in files.values())
-    click.echo(f"Eksempeldata skrevet i {out_dir}: {names}, {config.name}\nKør: kp-convert run {config}")
+    names = ", ".join(p.name + ("/" if p.is_dir() else "") for p in files.values())
+    more = f" --documents-folder {files['files']}" if "files" in files else ""
+    click.echo(f"Eksempeldata skrevet i {out_dir}: {names}, {config.name}\nKør: kp-convert run {config}{more}")
 
 
 @cli.command(epilog="Example: kp-convert spec sample_data/kp-convert.toml --out bestilling")
@@ -182,6 +208,10 @@ def _print_summary(batch, written: dict[str, Path]) -> None:  # type: ignore[no-
         for code, label in FLAGS.items():
             if flags.get(code):
                 click.echo(f"    {label:<52} {flags[code]:>6}")
+    from .plan_sheets import plan_console_lines
+
+    for line in plan_console_lines(batch):
+        click.echo(line)
     folder = next(iter(written.values())).parent if written else None
     click.echo(f"  Filer i {folder}: " + ", ".join(written))
     if batch.rejected_count:

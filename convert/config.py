@@ -14,11 +14,14 @@ import string
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .errors import ConfigError
 from .fields import ESDH_TABLES, FIELDS, TableName
 from .order_config import LETTER_SCHEMA, ORDER_SCHEMA, LetterSettings, OrderSettings, parse_letter, parse_order
+
+if TYPE_CHECKING:
+    from .plan_settings import PlanSettings
 
 # Confirmed asset limits (formuegrænse, kr.) from DOMAIN.md; 2025 on must be entered by the user.
 DEFAULT_ASSET_LIMITS: dict[int, int] = {2019: 87_700, 2020: 89_800, 2021: 91_900, 2022: 93_000,
@@ -87,6 +90,7 @@ class Config:
     raw: dict[str, Any]  # the config as used (for the manifest)
     letter: LetterSettings = field(default_factory=LetterSettings)  # [letter]: price agreement, letter text
     order: OrderSettings = field(default_factory=OrderSettings)  # [order]: the conversion order to Netcompany
+    planning: PlanSettings = field(default_factory=lambda: _planning({}, Path()))  # [planning]: the manual plan
 
 
 # ---- the schema of the TOML file: section -> key -> (type, default) --------------------------------
@@ -122,7 +126,7 @@ _SCHEMA: dict[str, dict[str, tuple[type | tuple[type, ...], Any]]] = {
     "order": ORDER_SCHEMA,
 }
 _TOP_LEVEL = {"batch", "input", "selection", "criteria", "asset_limits", "document_categories",
-              "closing_note", "parsing", "letter", "order", "reconcile"}
+              "closing_note", "parsing", "letter", "order", "reconcile", "planning"}
 _ENCODINGS = {"auto", "utf-8", "utf-8-sig", "cp1252", "windows-1252", "iso-8859-1", "latin-1", "utf-16"}
 _DELIMITERS = {"auto": "auto", ";": ";", ",": ",", "\t": "\t", "tab": "\t", "|": "|"}
 
@@ -299,11 +303,19 @@ def config_from_dict(data: dict[str, Any], base: Path, source: Path | None = Non
         raw=data,
         letter=parse_letter(sections["letter"]),
         order=parse_order(sections["order"], base),
+        planning=_planning(data.get("planning", {}), base),
     )
     if "reconcile" in data or {"kp_report", "esdh_export"} & set(inputs_raw):
         from .reconcile.settings import reconcile_settings
         reconcile_settings(config)  # checked on load, so a mistake in [reconcile] also stops `run`
     return config
+
+
+def _planning(data: Any, base: Path) -> PlanSettings:
+    from .compute import FLAGS  # compute imports this module
+    from .plan_settings import parse_planning
+
+    return parse_planning(data, base, list(FLAGS))
 
 
 def _as_table(value: Any, name: str) -> dict[str, Any]:

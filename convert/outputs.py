@@ -107,6 +107,8 @@ def _jsonable(value: object) -> object:
         return {str(k): _jsonable(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [_jsonable(v) for v in value]
+    if isinstance(value, set | frozenset):
+        return sorted(_jsonable(v) for v in value)
     if isinstance(value, dt.date):
         return value.isoformat()
     if isinstance(value, Path):
@@ -114,9 +116,23 @@ def _jsonable(value: object) -> object:
     return value
 
 
+def plan_manifest(plan) -> dict[str, object] | None:  # type: ignore[no-untyped-def]
+    """The plan's settings and totals; per caseworker their cases and hours."""
+    if plan is None:
+        return None
+    from .planning import plan_summary
+
+    return {"settings": _jsonable({k: v for k, v in vars(plan.settings).items() if k != "caseworkers"} | {
+                "caseworkers": [vars(w) for w in plan.settings.caseworkers]}),
+            "summary": _jsonable(plan_summary(plan)),
+            "caseworkers": [{"name": r.caseworker, "cases": int(r.cases), "hours": round(float(r.hours), 4)}
+                            for r in plan.by_caseworker.itertuples()]}
+
+
 def write_outputs(batch, out_dir: Path, *, started: float | None = None) -> dict[str, Path]:  # type: ignore[no-untyped-def]
     """Write worksheet, closing notes, ledger and manifest; all renamed into place at the end."""
     from .notes import closing_notes
+    from .report import REPORT_NAME, write_report
     from .worksheet import WORKSHEET_NAME, write_worksheet
 
     started = started if started is not None else time.time()
@@ -125,6 +141,7 @@ def write_outputs(batch, out_dir: Path, *, started: float | None = None) -> dict
         sheets = write_worksheet(batch, out.path(WORKSHEET_NAME))
         write_closing_notes(batch.cases, closing_notes(batch.cases, batch.config), out.path(NOTES_NAME))
         write_ledger(batch.ledger, out.path(LEDGER_NAME))
+        write_report(batch, out.path(REPORT_NAME))
         hashes = {name: sha256(tmp) for name, tmp in out.pending.items()}
         manifest = {
             "tool": "kp-convert",
@@ -138,6 +155,8 @@ def write_outputs(batch, out_dir: Path, *, started: float | None = None) -> dict
             "outcomes": {t: {k: int(v) for k, v in row.items()} for t, row in batch.outcome_counts().iterrows()},
             "flags": {k: int(v) for k, v in sorted(batch.flag_counts().items())},
             "sheets": sheets,
+            "plan": plan_manifest(batch.plan),
+            "staging": batch.staging.manifest() if batch.staging is not None else None,
             "outputs": hashes,
         }
         with out.path(MANIFEST_NAME).open("w", encoding="utf-8") as fh:

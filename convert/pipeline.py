@@ -1,4 +1,4 @@
-"""The conversion pipeline, top to bottom: read → map → validate → select → compute → categorise → write.
+"""The conversion pipeline, top to bottom: read → map → validate → select → compute → categorise → plan → write.
 
 Each stage is a pure function over frames (files are touched only by `read_input` and `write_outputs`),
 and each stage that drops rows hands them to the ledger with a reason.
@@ -6,8 +6,9 @@ and each stage that drops rows hands them to the ledger with a reason.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -18,8 +19,12 @@ from .documents import document_fates
 from .extract import map_columns, ragged_rejections, read_input
 from .frames import lookup
 from .ledger import check_conservation, combine, ledger_rows
+from .planning import Plan, plan_conversion
 from .select import select_running_foot_care
 from .validate import clean, split_duplicates, type_rows, validate_table
+
+if TYPE_CHECKING:
+    from .staging import StagingResult
 
 
 @dataclass
@@ -32,6 +37,8 @@ class Batch:
     ledger: pd.DataFrame
     inputs: dict[str, dict[str, object]] = field(default_factory=dict)  # per table: file facts for the manifest
     present: dict[str, set[str]] = field(default_factory=dict)  # per table: canonical fields found in the file
+    plan: Plan | None = None  # batches, caseworkers and days for a manual conversion
+    staging: StagingResult | None = None  # document files copied for drag-and-drop (only by `run`)
 
     def outcome_counts(self) -> pd.DataFrame:
         """Rows: table; columns: converted / excluded / rejected (zeros filled)."""
@@ -88,6 +95,7 @@ def build_batch(config: Config) -> Batch:
         ledger.append(ledger_rows(converted_docs, "documents", "converted", "category",
                                   "Dokumentkategori: " + converted_docs[CATEGORY]))
     converted = _count_documents(converted, converted_docs)
+    converted, plan = plan_conversion(converted, config.planning, config.cutover_date)      # plan
 
     ledger.append(ledger_rows(converted, "cases", "converted", converted[FLAG_CODES],
                               converted["remarks"]))
@@ -97,7 +105,7 @@ def build_batch(config: Config) -> Batch:
         columns=["case_id", "document_id", "title", "doc_type", "doc_date", "filename", CATEGORY])
     return Batch(config=config, cases=converted.sort_values("case_id", kind="stable"),
                  documents=docs.sort_values(["case_id", "doc_date", "document_id"], kind="stable"),
-                 ledger=full, inputs=inputs, present=present)
+                 ledger=full, inputs=inputs, present=present, plan=plan)
 
 
 def _rejected_case_ids(ledger: list[pd.DataFrame]) -> set[str]:
@@ -121,10 +129,17 @@ def _count_documents(cases: pd.DataFrame, docs: pd.DataFrame | None) -> pd.DataF
                     out["uncategorised_count"].astype(str) + " dokument(er) uden kategori – skal vurderes")
 
 
-def run(config: Config, out_dir: Path | None = None, **write_options: object) -> tuple[Batch, dict[str, Path]]:
-    """Build the batch and write every output. Returns the batch and the written files."""
+def run(config: Config, out_dir: Path | None = None, *, documents_folder: Path | None = None,
+        **write_options: object) -> tuple[Batch, dict[str, Path]]:
+    """Build the batch and write every output (and stage the document files, when their folder is known).
+    Returns the batch and the written files."""
     from .outputs import write_outputs
+    from .staging import stage_documents
 
     batch = build_batch(config)
-    written = write_outputs(batch, out_dir or config.output_folder, **write_options)          # write
+    out = Path(out_dir or config.output_folder)
+    source = documents_folder or (config.planning.documents_folder if config.planning else None)
+    if source is not None:
+        batch = replace(batch, staging=stage_documents(batch.cases, batch.documents, Path(source), out))  # stage
+    written = write_outputs(batch, out, **write_options)                                     # write
     return batch, written

@@ -15,6 +15,7 @@ from .ledger import SOURCE_FILE, SOURCE_ROW
 from .money import case_subsidies
 from .notes import closing_notes
 from .parsing import format_cpr
+from .plan_sheets import plan_case_columns, plan_overview_blocks, plan_sheet, staging_overview_block, staging_sheet
 from .xlsx import Column, Table, Workbook
 
 WORKSHEET_NAME = "konverteringsark.xlsx"
@@ -51,6 +52,7 @@ def case_table(batch, checklist: pd.DataFrame | None = None) -> Table:  # type: 
         *subsidy_columns(c, batch.config.letter),
         (Column("Antal dokumenter", kind="int", width=11), c["document_count"]),
         (Column("Bemærkninger", width=60), c[REMARKS]),
+        *plan_case_columns(c),
     ]
     carried = checklist.reindex(c["case_id"]) if checklist is not None else None
     for col in CHECKLIST:
@@ -137,6 +139,8 @@ def overview_blocks(batch) -> list[tuple[str, list[list[object]]]]:  # type: ign
         ("Bemærkninger på sager der konverteres", flag_rows),
         ("Udeladte og afviste poster pr. regel", reason_rows),
         ("Inputfiler", input_rows),
+        *plan_overview_blocks(batch.plan),
+        *staging_overview_block(batch.staging),
     ]
 
 
@@ -147,9 +151,11 @@ def write_worksheet(batch, path: Path, checklist: pd.DataFrame | None = None) ->
     sheets: dict[str, list[str]] = {}
     book.write_key_values("Oversigt", f"Konvertering til KP – {batch.config.batch_name}", overview_blocks(batch))
     sheets["Oversigt"] = ["Oversigt"]
-    for table in (case_table(batch, checklist), document_table(batch),
+    planned = plan_sheet(batch.plan) if batch.plan is not None else None
+    for table in (planned, case_table(batch, checklist), document_table(batch), staging_sheet(batch.staging),
                   _ledger_table(batch, "rejected", "Afviste"),
                   _ledger_table(batch, "excluded", "Udeladte"), notes_table(batch)):
-        sheets[table.sheet] = book.write_table(table)
+        if table is not None:
+            sheets[table.sheet] = book.write_table(table)
     book.close()
     return sheets

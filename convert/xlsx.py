@@ -13,10 +13,11 @@ from typing import Literal
 
 import pandas as pd
 
-Kind = Literal["text", "date", "int", "money", "percent", "number"]
+Kind = Literal["text", "date", "int", "money", "percent", "number", "hours"]
 EXCEL_MAX_ROWS = 1_048_576
 EXCEL_EPOCH = pd.Timestamp("1899-12-30")
-_NUM_FORMATS = {"date": "dd-mm-yyyy", "int": "0", "money": "#,##0.00", "percent": "0.0", "number": "#,##0"}
+_NUM_FORMATS = {"date": "dd-mm-yyyy", "int": "0", "money": "#,##0.00", "percent": "0.0", "number": "#,##0",
+                "hours": "#,##0.00"}
 
 
 @dataclass
@@ -140,7 +141,8 @@ def _write_any(ws, r: int, c: int, v: object, fmt, formats) -> None:  # type: ig
     if isinstance(v, bool):
         ws.write_string(r, c, "Ja" if v else "Nej", fmt)
     elif isinstance(v, int | float):
-        ws.write_number(r, c, v, fmt or formats["number"])
+        fractional = isinstance(v, float) and not v.is_integer()  # e.g. hours: show the decimals
+        ws.write_number(r, c, v, fmt or formats["hours" if fractional else "number"])
     elif isinstance(v, dt.date):
         ws.write_number(r, c, (pd.Timestamp(v) - EXCEL_EPOCH).days, fmt or formats["date"])
     else:
@@ -155,7 +157,7 @@ def _cell_values(s: pd.Series, kind: Kind) -> list[object]:
     if kind == "money":
         kr = s.astype("Float64") / 100  # øre -> kr. for display; the exact value stays in the ledger/CSV
         return [None if pd.isna(v) else float(v) for v in kr.tolist()]
-    if kind in ("int", "percent", "number"):
+    if kind in ("int", "percent", "number", "hours"):
         return [None if pd.isna(v) else float(v) for v in s.astype("Float64").tolist()]
     return [None if (v is None or v is pd.NA or (isinstance(v, float) and v != v) or v == "") else str(v)
             for v in s.tolist()]

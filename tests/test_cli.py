@@ -36,9 +36,9 @@ def test_run_writes_the_worksheet_and_it_reads_back(batch_dir: Path) -> None:
     result = invoke("run", str(batch_dir / "kp-convert.toml"), "--out", str(out))
     assert result.exit_code == 0, result.output
     assert sorted(p.name for p in out.iterdir()) == ["konverteringsark.xlsx", "ledger.csv", "lukkenotater.csv",
-                                                     "manifest.json"]
+                                                     "manifest.json", "rapport.html"]
     wb = openpyxl.load_workbook(out / "konverteringsark.xlsx")
-    assert wb.sheetnames == ["Oversigt", "Sager", "Dokumenter", "Afviste", "Udeladte", "Lukkenotater"]
+    assert wb.sheetnames == ["Oversigt", "Plan", "Sager", "Dokumenter", "Afviste", "Udeladte", "Lukkenotater"]
     ws = wb["Sager"]
     header = [c.value for c in ws[1]]
     for col in ("ESDH-sagsnr.", "CPR-nr.", "Navn", "Ansøgningsdato (KP)", "Startdato (KP)", "Tillægsprocent",
@@ -69,7 +69,7 @@ def test_run_writes_the_worksheet_and_it_reads_back(batch_dir: Path) -> None:
     assert len(ledger) == 12
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["inputs"]["cases"]["records"] == 4 and manifest["inputs"]["cases"]["encoding"] == "cp1252"
-    assert set(manifest["outputs"]) == {"konverteringsark.xlsx", "lukkenotater.csv", "ledger.csv"}
+    assert set(manifest["outputs"]) == {"konverteringsark.xlsx", "lukkenotater.csv", "ledger.csv", "rapport.html"}
     assert manifest["outcomes"]["cases"] == {"converted": 3, "excluded": 1, "rejected": 0}
     oversigt = [r for r in wb["Oversigt"].iter_rows(values_only=True)]
     assert ("Sager", 4, 3, 1, 0) == tuple(next(r for r in oversigt if r[0] == "Sager")[:5])
@@ -184,3 +184,36 @@ def test_an_export_with_other_headers_needs_only_a_config_change(tmp_path: Path)
     assert "Formue ikke oplyst" in data[1]["Bemærkninger"]
     assert data[0]["Kilde (fil:linje)"] == "sagsliste.xlsx:4"
     assert "Sagstilstand" not in header
+
+
+def test_plan_prints_the_plan_and_writes_nothing(batch_dir: Path) -> None:
+    write_config(batch_dir, extra="""
+        [planning]
+        minutes_per_case = 20
+        [[planning.caseworkers]]
+        name = "ABJ"
+        hours_per_day = 0.5
+        weekdays = ["man", "ons"]
+        """)
+    before = sorted(p.name for p in batch_dir.iterdir())
+    result = invoke("plan", str(batch_dir / "kp-convert.toml"))
+    assert result.exit_code == 0, result.output
+    # 3 cases: 20 min + 2 min per document → 24, 22 and 20 minutes; 30 minutes on Mondays and Wednesdays
+    assert "3 sager · 3 dokumenter · 1,1 timer (estimeret) · 1 batches · 1 sagsbehandlere" in result.output
+    assert "Første dag 04-01-2027 · sidste planlagte dag 11-01-2027 (3 arbejdsdage)" in result.output
+    assert "Antagelser (STANDARD" in result.output and "2 min. pr. dokument" in result.output
+    assert sorted(p.name for p in batch_dir.iterdir()) == before
+    assert not FULL_CPR.search(result.output)
+
+
+def test_sample_with_document_files_can_be_staged(tmp_path: Path) -> None:
+    result = invoke("sample", "--out", str(tmp_path), "--cases", "60", "--seed", "3", "--document-files")
+    assert result.exit_code == 0, result.output
+    assert f"--documents-folder {tmp_path / 'filer'}" in result.output
+    docs = list(csv.DictReader((tmp_path / "dokumenter.csv").read_text(encoding="cp1252").splitlines(), delimiter=";"))
+    assert len(list((tmp_path / "filer").iterdir())) == len(docs) - 1  # one file planted missing
+    result = invoke("run", str(tmp_path / "kp-convert.toml"), "--out", str(tmp_path / "ud"),
+                    "--documents-folder", str(tmp_path / "filer"))
+    assert "1 mangler, 1 dublet – ikke kopieret" in result.output
+    manifest = json.loads((tmp_path / "ud" / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["staging"]["counts"]["missing"] == 1 and manifest["staging"]["counts"]["duplicate"] == 1
