@@ -173,14 +173,14 @@ def spec(config_file: Path, out_dir: Path | None, documents_folder: Path | None)
     batch = build_batch(config)
     written = write_order(batch, out_dir or config.output_folder, documents_folder=documents_folder)
     folder = next(iter(written.values())).parent
-    click.echo(f"kp-convert: bestilling for {config.batch_name} – {len(batch.cases)} sager, "
-               f"{len(batch.documents)} dokumenter")
-    click.echo(f"  Filer i {folder}: " + ", ".join(written))
-    click.echo("  bestilling_data.xlsx indeholder CPR-numre: send den kun via en sikker kanal.")
+    _say(f"kp-convert: bestilling for {config.batch_name} – {len(batch.cases)} sager, "
+         f"{len(batch.documents)} dokumenter")
+    _say(f"  Filer i {folder}: " + ", ".join(written))
+    _say("  bestilling_data.xlsx indeholder CPR-numre: send den kun via en sikker kanal.")
     if config.letter.agreement_price is None:
-        click.echo("  Ingen prisaftale (letter.agreement_price): brevteksten har ingen eksempeltabel.")
+        _say("  Ingen prisaftale (letter.agreement_price): brevteksten har ingen eksempeltabel.")
     if batch.rejected_count:
-        click.echo(f"  {batch.rejected_count} poster er afvist – de er ikke med i bestillingen.", err=True)
+        _say(f"  {batch.rejected_count} poster er afvist – de er ikke med i bestillingen.", err=True)
     click.get_current_context().exit(EXIT_REJECTED_ROWS if batch.rejected_count else EXIT_OK)
 
 
@@ -211,7 +211,7 @@ def reconcile(config_file: Path, kp_report: Path | None, worksheet: Path | None,
     settings = reconcile_settings(config, kp_report=kp_report, esdh_export=esdh_export, worksheet=worksheet,
                                   out_dir=out_dir)
     result, written = run_reconcile(config, settings, update_worksheet=update_worksheet)
-    click.echo("\n".join(summary_lines(result, written)))
+    _say("\n".join(summary_lines(result, written)))
     click.get_current_context().exit(EXIT_OK if result.reconciled else EXIT_DIFFERENCES)
 
 

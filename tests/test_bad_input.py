@@ -165,7 +165,7 @@ FAILING: list[tuple[str, Setup, int, list[str]]] = [
     ("unknown encoding", lambda d: set_input_key(d, "cases", 'encoding = "ebcdic"'), 2,
      ["'input.cases.encoding' er ukendt: 'ebcdic'"]),
     ("same file given twice", lambda d: replace_in_config(d, 'path = "dokumenter.csv"', 'path = "./sager.csv"'), 2,
-     ["Samme fil er angivet to gange: input.cases og input.documents (sager.csv)"]),
+     ["Samme fil er angivet to gange: input.cases og input.documents (./sager.csv)"]),
     ("sheet that does not exist", lambda d: (xlsx_cases(d, sheet="Rapport"), set_input_key(d, "cases",
                                                                                           'sheet = "Ark1"')), 2,
      ["Arket 'Ark1' findes ikke i sager.xlsx (input.cases.sheet)", "arkene hedder: Rapport"]),

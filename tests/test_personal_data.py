@@ -60,13 +60,32 @@ def test_no_command_prints_a_full_cpr(sample: Path, tmp_path: Path) -> None:
         "run": invoke("run", config),
         "re-run": invoke("run", config),
         "run --pseudonymise": invoke("run", config, "--pseudonymise"),
+        "spec": invoke("spec", config, "--out", str(tmp_path / "bestilling")),
+        "reconcile --update-worksheet": invoke("reconcile", config, "--kp-report", str(_kp_report(sample, tmp_path)),
+                                               "--update-worksheet"),
         "run, no header line": invoke("run", str(no_header / "kp-convert.toml")),
         "run, config error": invoke("run", str(tmp_path / "ny.toml")),
     }
     assert runs["run"].exit_code == 1 and runs["run, no header line"].exit_code == 3
+    assert runs["spec"].exit_code == 1 and runs["reconcile --update-worksheet"].exit_code in (0, 1)
+    assert re.search(r"Konverteringsarket: [1-9][0-9]* KP-sagsnr\. skrevet", runs["reconcile --update-worksheet"].output)
     assert "afkrydsninger for 0 sager er overført" in runs["re-run"].output
     for name, result in runs.items():
         assert not FULL_CPR.search(console(result)), (name, FULL_CPR.search(console(result)))
+
+
+def _kp_report(sample: Path, tmp_path: Path) -> Path:
+    """A KP case report as KP would list the converted cases (from the worksheet the run wrote)."""
+    ws = openpyxl.load_workbook(sample / "output" / "konverteringsark.xlsx", read_only=True)["Sager"]
+    rows = list(ws.iter_rows(values_only=True))
+    col = {h: i for i, h in enumerate(rows[0])}
+    path = tmp_path / "kp.csv"
+    write_csv(path, ["KP-sagsnr.", "CPR-nr.", "Navn", "Sagstype", "Titel", "Ansøgningsdato", "Bevilling start",
+                     "Bevilling slut", "Status"],
+              [[f"KP-{i}", r[col["CPR-nr."]], r[col["Navn"]] or "", "Udvidet helbredstillæg - fodbehandling",
+                "Fodbehandling", r[col["Ansøgningsdato (KP)"]].strftime("%d-%m-%Y") if r[col["Ansøgningsdato (KP)"]]
+                else "", "04-01-2027", "", "Aktiv"] for i, r in enumerate(rows[1:60])], encoding="utf-8")
+    return path
 
 
 @pytest.mark.skipif(os.name != "posix", reason="POSIX permissions")

@@ -151,8 +151,8 @@ def test_force_discards_the_entries_only_when_asked(ticked: Path) -> None:
         in result.output
     wb = openpyxl.load_workbook(ticked / "ud" / SHEET)
     assert "Udgåede sager" not in wb.sheetnames and "Kommentar" not in [c.value for c in wb["Sager"][1]]
-    assert all(v is None for r in wb["Sager"].iter_rows(min_row=2, min_col=13, max_col=18, values_only=True)
-               for v in r)
+    assert all(row[h].value is None for row in sheet_rows(ticked / "ud" / SHEET, "Sager").values()
+               for h in CHECKLIST_HEADERS)
 
 
 @pytest.mark.parametrize("lock", ["~$konverteringsark.xlsx", ".~lock.konverteringsark.xlsx#"])
@@ -236,3 +236,19 @@ def test_read_checklist_gives_the_entries_by_case_number(ticked: Path) -> None:
     assert checklist.loc[C1, "KP-sagsnr."] == "4711" and checklist.loc[C1, "Dato"] == pd.Timestamp("2027-01-05")
     assert checklist.loc[C2, "Dato"] == pd.Timestamp("2027-01-06")  # typed as text, read as the date it says
     assert checklist.loc[C3, "Lukket i ESDH"] == "Ja" and pd.isna(checklist.loc[C3, "Oprettet i KP"])
+
+
+def test_kp_numbers_written_by_reconcile_survive_the_next_run(ticked: Path) -> None:
+    """reconcile --update-worksheet fills KP-sagsnr. in the worksheet; the next run carries them like any entry."""
+    header = ["KP-sagsnr.", "CPR-nr.", "Sagstype", "Titel", "Ansøgningsdato", "Bevilling start", "Bevilling slut",
+              "Status"]
+    write_csv(ticked / "kp.csv", header, [["KP-77", "030350-3456", "Udvidet helbredstillæg - fodbehandling",
+                                           "Fodbehandling", "01-02-2024", "04-01-2027", "", "Aktiv"]])
+    result = CliRunner().invoke(cli, ["reconcile", str(ticked / "kp-convert.toml"), "--kp-report",
+                                      str(ticked / "kp.csv"), "--worksheet", str(ticked / "ud" / SHEET),
+                                      "--update-worksheet"], catch_exceptions=False)
+    assert "1 KP-sagsnr. skrevet" in result.output, result.output
+    assert run(ticked).exit_code == 0
+    sager = sheet_rows(ticked / "ud" / SHEET, "Sager")
+    assert sager[C3]["KP-sagsnr."].value == "KP-77" and sager[C3]["Lukket i ESDH"].value == "Ja"
+    assert sager[C1]["KP-sagsnr."].value == "4711"
