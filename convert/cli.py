@@ -95,10 +95,10 @@ def plan(config_file: Path) -> None:
     from .plan_sheets import plan_console_lines
 
     batch = build_batch(load_config(config_file))
-    click.echo(f"kp-convert: {batch.config.batch_name} – {len(batch.cases)} sager konverteres")
+    _say(f"kp-convert: {batch.config.batch_name} – {len(batch.cases)} sager konverteres")
     for line in plan_console_lines(batch):
-        click.echo(line)
-    click.echo(f"Skriv planen, rapporten og konverteringsarket: kp-convert run {config_file}")
+        _say(line)
+    _say(f"Skriv planen, rapporten og konverteringsarket: kp-convert run {config_file}")
 
 
 @cli.command(epilog="Example: kp-convert init kp-convert.toml")

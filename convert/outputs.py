@@ -230,10 +230,11 @@ def _merge(into: dict, more: dict) -> None:  # type: ignore[type-arg]
 
 def _refuse_overwriting_inputs(batch, folder: Path) -> None:  # type: ignore[no-untyped-def]
     """An input file named like an output (say ledger.csv) in the output folder would be overwritten."""
+    from .report import REPORT_NAME
     from .worksheet import WORKSHEET_NAME
 
     inputs = {Path(str(info["path"])).resolve() for info in batch.inputs.values()}
-    for name in (WORKSHEET_NAME, NOTES_NAME, LEDGER_NAME, MANIFEST_NAME):
+    for name in (WORKSHEET_NAME, NOTES_NAME, LEDGER_NAME, MANIFEST_NAME, REPORT_NAME):
         if (folder / name).resolve() in inputs:
             raise OutputError(f"Inputfilen {folder / name} ville blive overskrevet af resultatfilen {name}",
                               hint="vælg en anden resultatmappe med --out, eller omdøb inputfilen")

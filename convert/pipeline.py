@@ -143,6 +143,7 @@ def run(config: Config, out_dir: Path | None = None, *, documents_folder: Path |
     from .outputs import write_outputs
     from .pseudonymise import check_output_folder, pseudonymise_batch
     from .rerun import carry_over, load_previous
+    from .staging import stage_documents
 
     folder = Path(out_dir or config.output_folder)
     check_output_folder(folder, pseudonymised=pseudonymise_key is not None)
@@ -151,7 +152,7 @@ def run(config: Config, out_dir: Path | None = None, *, documents_folder: Path |
     if pseudonymise_key is None:
         source = documents_folder or (config.planning.documents_folder if config.planning else None)
         if source is not None:  # never for a pseudonymised share: the files themselves are personal data
-            batch = replace(batch, staging=stage_documents(batch.cases, batch.documents, Path(source), folder))  # stage
+            batch = replace(batch, staging=stage_documents(batch.cases, batch.documents, Path(source), folder))
         batch = carry_over(batch, previous)                                                 # re-run
     else:
         batch = pseudonymise_batch(batch, pseudonymise_key)

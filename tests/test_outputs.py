@@ -15,7 +15,7 @@ from convert import outputs
 from convert.cli import cli
 from tests.conftest import CASE_HEADER, case_row, write_csv
 
-OUTPUTS = ["konverteringsark.xlsx", "ledger.csv", "lukkenotater.csv", "manifest.json"]
+OUTPUTS = ["konverteringsark.xlsx", "ledger.csv", "lukkenotater.csv", "manifest.json", "rapport.html"]
 
 
 def run(folder: Path, out: Path, *extra: str, catch: bool = False):
@@ -95,7 +95,7 @@ def test_the_first_run_failing_writes_nothing(batch_dir: Path, monkeypatch: pyte
 def test_same_inputs_give_byte_identical_outputs(batch_dir: Path) -> None:
     a, b = batch_dir / "a", batch_dir / "b"
     assert run(batch_dir, a).exit_code == run(batch_dir, b).exit_code == 0
-    for name in ("konverteringsark.xlsx", "lukkenotater.csv", "ledger.csv"):
+    for name in ("konverteringsark.xlsx", "lukkenotater.csv", "ledger.csv", "rapport.html"):
         assert (a / name).read_bytes() == (b / name).read_bytes(), name
     ma, mb = (json.loads((f / "manifest.json").read_text(encoding="utf-8")) for f in (a, b))
     assert set(ma) == set(mb) and ma.pop("run") is not None and mb.pop("run") is not None

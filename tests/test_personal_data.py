@@ -60,6 +60,7 @@ def test_no_command_prints_a_full_cpr(sample: Path, tmp_path: Path) -> None:
         "run": invoke("run", config),
         "re-run": invoke("run", config),
         "run --pseudonymise": invoke("run", config, "--pseudonymise"),
+        "plan": invoke("plan", config),
         "spec": invoke("spec", config, "--out", str(tmp_path / "bestilling")),
         "reconcile --update-worksheet": invoke("reconcile", config, "--kp-report", str(_kp_report(sample, tmp_path)),
                                                "--update-worksheet"),
@@ -97,7 +98,7 @@ def test_the_key_is_made_once_next_to_the_config_owner_only(batch_dir: Path) -> 
     assert stat.S_IMODE(key.stat().st_mode) == 0o600 and re.fullmatch(r"[0-9a-f]{64}\n", key.read_text())
     out = batch_dir / "output-pseudonymiseret"
     assert sorted(p.name for p in out.iterdir()) == ["konverteringsark.xlsx", "ledger.csv", "lukkenotater.csv",
-                                                     "manifest.json"]
+                                                     "manifest.json", "rapport.html"]
     assert all(stat.S_IMODE(p.stat().st_mode) == 0o600 for p in out.iterdir())
     again = invoke("run", config, "--pseudonymise")
     assert "Ny nøgle" not in again.output and key.read_text() == key.read_text()
@@ -105,7 +106,8 @@ def test_the_key_is_made_once_next_to_the_config_owner_only(batch_dir: Path) -> 
 
 def _texts(folder: Path) -> list[str]:
     """Every text in every output: cells of every sheet, and the CSV/JSON files."""
-    texts = [(folder / n).read_text(encoding="utf-8-sig") for n in ("ledger.csv", "lukkenotater.csv", "manifest.json")]
+    texts = [(folder / n).read_text(encoding="utf-8-sig") for n in ("ledger.csv", "lukkenotater.csv", "manifest.json",
+                                                                    "rapport.html")]
     for ws in openpyxl.load_workbook(folder / "konverteringsark.xlsx", read_only=True):
         texts += [str(v) for row in ws.iter_rows(values_only=True) for v in row if v is not None]
     return texts
