@@ -28,7 +28,7 @@ class _Group(click.Group):
         except KpConvertError as exc:
             if (ctx.obj or {}).get("debug"):
                 raise
-            click.echo(f"Fejl: {exc}", err=True)
+            _say(f"Fejl: {exc}", err=True)
             ctx.exit(exc.exit_code)
 
 
@@ -49,14 +49,39 @@ def cli(ctx: click.Context, debug: bool) -> None:
 @click.option("--documents-folder", type=click.Path(file_okay=False, path_type=Path),
               help="Folder with the exported document files: stage them in OUT/dokumenter "
                    "(default: planning.documents_folder in the config).")
-def run(config_file: Path, out_dir: Path | None, documents_folder: Path | None) -> None:
-    """Run the conversion described by CONFIG_FILE and write the worksheet, notes, ledger, report and manifest."""
+@click.option("--force", is_flag=True,
+              help="Discard the team's checklist entries in the worksheet already in the output folder "
+                   "(and overwrite it even if it looks open or cannot be read).")
+@click.option("--pseudonymise", is_flag=True,
+              help="Write the outputs with CPR numbers replaced by keyed pseudonyms and names removed, for sharing "
+                   "with a supplier (default folder: the output folder + '-pseudonymiseret').")
+@click.option("--key-file", type=click.Path(dir_okay=False, path_type=Path),
+              help="The secret key for --pseudonymise (default: kp-convert.key next to the config, made on "
+                   "first use). Keep it; never send it with the files.")
+def run(config_file: Path, out_dir: Path | None, documents_folder: Path | None, force: bool,
+        pseudonymise: bool, key_file: Path | None) -> None:
+    """Run the conversion described by CONFIG_FILE and write the worksheet, notes, ledger, report and manifest.
+
+    A worksheet already in the output folder keeps the team's checklist entries: they are carried over to
+    the same ESDH case, and entries of cases that left the batch are kept in the sheet 'Udgåede sager'."""
     from .config import load_config
     from .pipeline import run as run_pipeline
 
     started = time.time()
     config = load_config(config_file)
-    batch, written = run_pipeline(config, out_dir, documents_folder=documents_folder, started=started)
+    key = None
+    if pseudonymise:
+        from .pseudonymise import pseudonymised_folder, resolve_key
+
+        out_dir = out_dir or pseudonymised_folder(config.output_folder)
+        key, key_path, created = resolve_key(key_file, config.source, out_dir)
+        if created:
+            _say(f"Ny nøgle til pseudonymisering skrevet i {key_path} (kun læsbar for dig). Gem den: med den samme "
+                 "nøgle får den samme borger det samme pseudonym. Send den aldrig med filerne.")
+    elif key_file:
+        raise click.UsageError("--key-file bruges kun sammen med --pseudonymise")
+    batch, written = run_pipeline(config, out_dir, documents_folder=documents_folder, started=started,
+                                   force=force, pseudonymise_key=key)
     _print_summary(batch, written)
     click.get_current_context().exit(EXIT_REJECTED_ROWS if batch.rejected_count else EXIT_OK)
 
@@ -70,10 +95,10 @@ def plan(config_file: Path) -> None:
     from .plan_sheets import plan_console_lines
 
     batch = build_batch(load_config(config_file))
-    click.echo(f"kp-convert: {batch.config.batch_name} – {len(batch.cases)} sager konverteres")
+    _say(f"kp-convert: {batch.config.batch_name} – {len(batch.cases)} sager konverteres")
     for line in plan_console_lines(batch):
-        click.echo(line)
-    click.echo(f"Skriv planen, rapporten og konverteringsarket: kp-convert run {config_file}")
+        _say(line)
+    _say(f"Skriv planen, rapporten og konverteringsarket: kp-convert run {config_file}")
 
 
 @cli.command(epilog="Example: kp-convert init kp-convert.toml")
@@ -90,7 +115,7 @@ def init(path: Path, force: bool) -> None:
         path.write_text(template_text(), encoding="utf-8")
     except OSError as exc:
         raise OutputError(f"Kan ikke skrive {path} ({exc.strerror})") from None
-    click.echo(f"Skabelon skrevet: {path}\nRet stier, startdato og kolonner, og kør: kp-convert run {path}")
+    _say(f"Skabelon skrevet: {path}\nRet stier, startdato og kolonner, og kør: kp-convert run {path}")
 
 
 @cli.command(epilog="Example: kp-convert sample --out sample_data --cases 300 --seed 1")
@@ -128,7 +153,7 @@ def sample(out_dir: Path, cases: int, documents_per_case: float, seed: int, defe
         raise click.UsageError(str(exc)) from None
     names = ", ".join(p.name + ("/" if p.is_dir() else "") for p in files.values())
     more = f" --documents-folder {files['files']}" if "files" in files else ""
-    click.echo(f"Eksempeldata skrevet i {out_dir}: {names}, {config.name}\nKør: kp-convert run {config}{more}")
+    _say(f"Eksempeldata skrevet i {out_dir}: {names}, {config.name}\nKør: kp-convert run {config}{more}")
 
 
 @cli.command(epilog="Example: kp-convert spec sample_data/kp-convert.toml --out bestilling")
@@ -148,14 +173,14 @@ def spec(config_file: Path, out_dir: Path | None, documents_folder: Path | None)
     batch = build_batch(config)
     written = write_order(batch, out_dir or config.output_folder, documents_folder=documents_folder)
     folder = next(iter(written.values())).parent
-    click.echo(f"kp-convert: bestilling for {config.batch_name} – {len(batch.cases)} sager, "
-               f"{len(batch.documents)} dokumenter")
-    click.echo(f"  Filer i {folder}: " + ", ".join(written))
-    click.echo("  bestilling_data.xlsx indeholder CPR-numre: send den kun via en sikker kanal.")
+    _say(f"kp-convert: bestilling for {config.batch_name} – {len(batch.cases)} sager, "
+         f"{len(batch.documents)} dokumenter")
+    _say(f"  Filer i {folder}: " + ", ".join(written))
+    _say("  bestilling_data.xlsx indeholder CPR-numre: send den kun via en sikker kanal.")
     if config.letter.agreement_price is None:
-        click.echo("  Ingen prisaftale (letter.agreement_price): brevteksten har ingen eksempeltabel.")
+        _say("  Ingen prisaftale (letter.agreement_price): brevteksten har ingen eksempeltabel.")
     if batch.rejected_count:
-        click.echo(f"  {batch.rejected_count} poster er afvist – de er ikke med i bestillingen.", err=True)
+        _say(f"  {batch.rejected_count} poster er afvist – de er ikke med i bestillingen.", err=True)
     click.get_current_context().exit(EXIT_REJECTED_ROWS if batch.rejected_count else EXIT_OK)
 
 
@@ -186,7 +211,7 @@ def reconcile(config_file: Path, kp_report: Path | None, worksheet: Path | None,
     settings = reconcile_settings(config, kp_report=kp_report, esdh_export=esdh_export, worksheet=worksheet,
                                   out_dir=out_dir)
     result, written = run_reconcile(config, settings, update_worksheet=update_worksheet)
-    click.echo("\n".join(summary_lines(result, written)))
+    _say("\n".join(summary_lines(result, written)))
     click.get_current_context().exit(EXIT_OK if result.reconciled else EXIT_DIFFERENCES)
 
 
@@ -195,27 +220,40 @@ def _print_summary(batch, written: dict[str, Path]) -> None:  # type: ignore[no-
     from .fields import TABLE_LABELS
 
     cfg = batch.config
-    click.echo(f"kp-convert: {cfg.batch_name} – startdato i KP {cfg.cutover_date:%d-%m-%Y}")
+    _say(f"kp-convert: {cfg.batch_name} – startdato i KP {cfg.cutover_date:%d-%m-%Y}")
     counts = batch.outcome_counts()
     for table in ("cases", "documents", "assets"):
         if table in counts.index:
             r = counts.loc[table]
-            click.echo(f"  {TABLE_LABELS[table].capitalize():<18} {int(r.sum()):>7} læst · {int(r['converted']):>7} "
-                       f"konverteres · {int(r['excluded']):>6} udeladt · {int(r['rejected']):>5} afvist")
+            _say(f"  {TABLE_LABELS[table].capitalize():<18} {int(r.sum()):>7} læst · {int(r['converted']):>7} "
+                 f"konverteres · {int(r['excluded']):>6} udeladt · {int(r['rejected']):>5} afvist")
     flags = batch.flag_counts()
     if flags:
-        click.echo("  Bemærkninger på sager der konverteres:")
+        _say("  Bemærkninger på sager der konverteres:")
         for code, label in FLAGS.items():
             if flags.get(code):
-                click.echo(f"    {label:<52} {flags[code]:>6}")
+                _say(f"    {label:<52} {flags[code]:>6}")
     from .plan_sheets import plan_console_lines
 
     for line in plan_console_lines(batch):
-        click.echo(line)
+        _say(line)
+    for info in batch.inputs.values():
+        for warning in info.get("warnings", []):
+            _say(f"  Bemærk: {warning}", err=True)
+    for extension in batch.extensions:  # re-run report, pseudonymisation
+        for line in extension.console_lines():
+            _say(f"  {line}")
     folder = next(iter(written.values())).parent if written else None
-    click.echo(f"  Filer i {folder}: " + ", ".join(written))
+    _say(f"  Filer i {folder}: " + ", ".join(written))
     if batch.rejected_count:
-        click.echo(f"  {batch.rejected_count} poster er afvist – se arket 'Afviste' i konverteringsarket.", err=True)
+        _say(f"  {batch.rejected_count} poster er afvist – se arket 'Afviste' i konverteringsarket.", err=True)
+
+
+def _say(text: str, *, err: bool = False) -> None:
+    """Every line the tool prints: a CPR-shaped number never reaches the console in full."""
+    from .pseudonymise import scrub_cpr_text
+
+    click.echo(scrub_cpr_text(text), err=err)
 
 
 def main() -> None:

@@ -34,6 +34,7 @@ FLAGS: dict[str, str] = {
     "assets_amount_missing": "Formuebeløb ikke oplyst",
     "replacement_cpr": "Erstatningspersonnummer",
     "documents_uncategorised": "Dokumenter der skal vurderes",
+    "grant_after_cutover": "Bevilget efter startdatoen",
 }
 
 
@@ -131,6 +132,10 @@ def _flag(cases: pd.DataFrame, config: Config, present: set[str], after_cprs: se
         checks.append(("assets_over_limit", over,
                        "Formue " + format_kr(amount).fillna("") + " kr. er over formuegrænsen "
                        + format_kr(limit_kr * 100).fillna("") + " kr. for " + year.astype("string").fillna("")))
+    if "grant_date" in present:  # a grant dated after KP takes over: a typing error or a case that belongs in KP
+        late = (cases["grant_date"] > pd.Timestamp(config.cutover_date)).fillna(False).astype(bool)
+        checks.append(("grant_after_cutover", late, "Bevilget " + _date_text(cases["grant_date"]).fillna("")
+                       + ", efter startdatoen i KP – kontrollér bevillingsdatoen"))
     checks.append(("replacement_cpr", cases["cpr_replacement"].astype(bool),
                    "Erstatningspersonnummer – find borgeren i KP på det rigtige CPR-nummer"))
     out = cases.assign(**{FLAG_CODES: pd.Series("", index=idx, dtype="string"),

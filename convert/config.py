@@ -327,12 +327,17 @@ def _as_table(value: Any, name: str) -> dict[str, Any]:
 def load_config(path: Path | str) -> Config:
     path = Path(path)
     try:
-        text = path.read_bytes().decode("utf-8-sig")
+        data_bytes = path.read_bytes()
+        text = data_bytes.decode("utf-8-sig")
     except FileNotFoundError:
         raise ConfigError(f"Konfigurationsfilen findes ikke: {path}",
                           hint="lav en skabelon med 'kp-convert init'") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"Konfigurationsfilen kan ikke læses: {path} ({exc})") from None
+    except UnicodeDecodeError as exc:
+        line = data_bytes[:exc.start].count(b"\n") + 1
+        raise ConfigError(f"Konfigurationsfilen {path.name} er ikke gemt som UTF-8 (ugyldigt tegn på linje {line})",
+                          hint="gem filen som UTF-8 (i Notesblok: Gem som → Kodning: UTF-8)") from None
+    except OSError as exc:
+        raise ConfigError(f"Konfigurationsfilen kan ikke læses: {path} ({exc.strerror})") from None
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

@@ -11,6 +11,7 @@ import csv
 import datetime as dt
 import hashlib
 import io
+import re
 import zipfile
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -24,6 +25,7 @@ from .fields import FIELDS, normalise_header
 from .ledger import LEDGER_COLUMNS, SOURCE_FILE, SOURCE_ROW
 
 HEADER_SCAN_ROWS = 30
+_LOOKS_LIKE_DATA = re.compile(r"[0-9]{6}-?[0-9]{4}|[0-9]{1,2}[-./][0-9]{1,2}[-./][0-9]{4}")  # CPR or date
 _OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # old .xls, or an encrypted (password-protected) .xlsx
 _ZIP_MAGIC = b"PK\x03\x04"
 _BINARY_MAGIC = {b"%PDF": "PDF", b"\x89PNG": "PNG", b"\xff\xd8\xff": "JPEG", b"GIF8": "GIF"}
@@ -245,10 +247,13 @@ def _build(spec: InputSpec, records: list[list[str]], starts: list[int], meta: d
            *, pad_short_rows: bool = False) -> RawTable:
     h = _find_header(spec, records, starts)
     headers = [c.strip() for c in records[h]]
+    full_width = len(headers)  # with blank header cells at the end (trailing separators, empty Excel columns)
     while headers and not headers[-1]:
-        headers.pop()  # trailing separators or empty Excel columns after the header
+        headers.pop()
     width = len(headers)
     meta.update({"header_row": starts[h], "title_rows_skipped": h})
+    blank = [i for i in range(full_width) if not records[h][i].strip()]
+    unnamed_data: dict[int, int] = {}  # column position -> rows with data under a blank header
     good: list[list[str]] = []
     good_rows: list[int] = []
     bad: list[dict[str, object]] = []
@@ -256,8 +261,11 @@ def _build(spec: InputSpec, records: list[list[str]], starts: list[int], meta: d
     name = spec.name
     for row, start in zip(records[h + 1:], starts[h + 1:], strict=True):
         n = len(row)
-        if n > width and not any(c.strip() for c in row[width:]):
-            row, n = row[:width], width  # a trailing separator is not an extra field
+        for i in blank:
+            if i < n and row[i].strip():
+                unnamed_data[i] = unnamed_data.get(i, 0) + 1
+        if width < n <= full_width or (n > width and not any(c.strip() for c in row[max(width, full_width):])):
+            row, n = row[:width], width  # under blank headers only: not an extra field (reported below)
         if n < width and pad_short_rows:
             row, n = row + [""] * (width - n), width
         if n != width:
@@ -272,6 +280,14 @@ def _build(spec: InputSpec, records: list[list[str]], starts: list[int], meta: d
     frame[SOURCE_FILE] = name
     frame[SOURCE_ROW] = pd.array(good_rows, dtype="int64")
     rejected = pd.DataFrame(bad, columns=LEDGER_COLUMNS)
+    warnings = [f"{name}: kolonne {i + 1} har ingen overskrift, men {k} række(r) har data i den – kolonnen bruges "
+                "ikke" for i, k in sorted(unnamed_data.items())]
+    if len(records) == h + 1:
+        warnings.append(f"{name} indeholder kun overskriften – ingen poster")
+    if meta.get("nul_characters_removed"):
+        warnings.append(f"{name}: {meta['nul_characters_removed']} NUL-tegn (\\0) er fjernet")
+    meta.update({"unnamed_columns_with_data": {str(i + 1): k for i, k in sorted(unnamed_data.items())},
+                 "warnings": warnings})
     return RawTable(spec=spec, headers=headers, frame=frame, rejected=rejected, meta=meta, ragged_fields=ragged)
 
 
@@ -328,6 +344,11 @@ def map_columns(raw: RawTable) -> tuple[pd.DataFrame, dict[str, str]]:
     missing = [f for f in FIELDS[spec.table] if f.required and f.name not in positions]
     if missing:
         labels = ", ".join(f"{f.name} ('{f.label}')" for f in missing)
+        if any(_LOOKS_LIKE_DATA.search(x) for x in raw.headers):  # never echo a data row: it holds a CPR
+            raise InputError(f"{name} mangler en påkrævet kolonne: {labels}. Linje {raw.meta.get('header_row')} "
+                             "ligner data (et CPR-nummer eller en dato), ikke en overskrift",
+                             hint="tag overskriftslinjen med i udtrækket, eller sæt "
+                                  f"input.{spec.table}.header_row til overskriftens linjenummer")
         raise InputError(
             f"{name} mangler en påkrævet kolonne: {labels}",
             hint=f"tilføj i [input.{spec.table}.columns] fx {missing[0].name} = \"<overskriften i jeres fil>\"; "

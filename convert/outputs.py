@@ -41,12 +41,12 @@ def neutralise_series(s: pd.Series) -> pd.Series:
 
 
 class OutputSet:
-    """Temporary files in the output folder, renamed into place together by `commit`."""
+    """Temporary files in the output folder, renamed into place together by `commit` (or all put back)."""
 
     def __init__(self, folder: Path) -> None:
         self.folder = Path(folder)
         try:
-            self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+            _make_private_dirs(self.folder)
             probe = self.folder / f".kp-convert-probe-{os.getpid()}"
             probe.write_bytes(b"")
             probe.unlink()
@@ -57,27 +57,67 @@ class OutputSet:
 
     def path(self, name: str) -> Path:
         tmp = self.folder / f".{name}.tmp-{os.getpid()}"
+        # created owner-only before any data goes in; the writers reopen it and keep the mode
+        os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600))
         self.pending[name] = tmp
         return tmp
 
+    def previous_files(self) -> list[str]:
+        return [name for name in self.pending if (self.folder / name).exists()]
+
     def commit(self) -> dict[str, Path]:
+        """Rename every temporary file into place; if one rename fails, the earlier ones are put back."""
         done: dict[str, Path] = {}
+        backups: dict[str, Path] = {}
+        name = ""
         try:
             for name, tmp in self.pending.items():
                 if os.name == "posix":
                     os.chmod(tmp, 0o600)
                 final = self.folder / name
+                if final.exists():
+                    backups[name] = self.folder / f".{name}.previous-{os.getpid()}"
+                    os.replace(final, backups[name])
                 os.replace(tmp, final)
                 done[name] = final
         except OSError as exc:
-            raise OutputError(f"Kunne ikke lægge {name} på plads i {self.folder} ({exc.strerror})") from None
+            restored = self._roll_back(done, backups)
+            self.abort()
+            state = ("de tidligere filer er lagt tilbage og er urørte" if restored else
+                     "de tidligere filer kunne ikke alle lægges tilbage – se efter filer der begynder med "
+                     f"'.' og slutter på '.previous-{os.getpid()}'")
+            raise OutputError(f"Kunne ikke lægge {name} på plads i {self.folder} ({exc.strerror}); {state}",
+                              hint="er filen åben i Excel? Luk den og kør igen") from None
+        for backup in backups.values():
+            backup.unlink(missing_ok=True)
         self.pending = {}
         return done
+
+    def _roll_back(self, done: dict[str, Path], backups: dict[str, Path]) -> bool:
+        try:
+            for final in done.values():
+                final.unlink(missing_ok=True)
+            for name, backup in backups.items():
+                os.replace(backup, self.folder / name)
+            return True
+        except OSError:
+            return False
 
     def abort(self) -> None:
         for tmp in self.pending.values():
             tmp.unlink(missing_ok=True)
         self.pending = {}
+
+
+def _make_private_dirs(folder: Path) -> None:
+    """mkdir -p, every folder it creates readable by the owner only (they will hold CPR numbers)."""
+    missing = []
+    for p in (folder, *folder.parents):
+        if p.exists():
+            break
+        missing.append(p)
+    for p in reversed(missing):
+        p.mkdir(mode=0o700, exist_ok=True)
 
 
 def write_ledger(ledger: pd.DataFrame, path: Path) -> None:
@@ -131,11 +171,14 @@ def plan_manifest(plan) -> dict[str, object] | None:  # type: ignore[no-untyped-
 
 def write_outputs(batch, out_dir: Path, *, started: float | None = None) -> dict[str, Path]:  # type: ignore[no-untyped-def]
     """Write worksheet, closing notes, ledger and manifest; all renamed into place at the end."""
+    import xlsxwriter.exceptions
+
     from .notes import closing_notes
     from .report import REPORT_NAME, write_report
     from .worksheet import WORKSHEET_NAME, write_worksheet
 
     started = started if started is not None else time.time()
+    _refuse_overwriting_inputs(batch, Path(out_dir))
     out = OutputSet(Path(out_dir))
     try:
         sheets = write_worksheet(batch, out.path(WORKSHEET_NAME))
@@ -159,10 +202,39 @@ def write_outputs(batch, out_dir: Path, *, started: float | None = None) -> dict
             "staging": batch.staging.manifest() if batch.staging is not None else None,
             "outputs": hashes,
         }
+        for extension in batch.extensions:  # re-run report, pseudonymisation
+            _merge(manifest, extension.manifest())
         with out.path(MANIFEST_NAME).open("w", encoding="utf-8") as fh:
             json.dump(manifest, fh, ensure_ascii=False, indent=2)
             fh.write("\n")
-        return out.commit()
-    except BaseException:
+    except (OSError, xlsxwriter.exceptions.XlsxFileError) as exc:  # disk full, folder gone, file locked …
+        previous = out.previous_files()
         out.abort()
+        state = (f"de tidligere filer i {out.folder} er urørte ({', '.join(previous)})" if previous
+                 else f"der er ikke skrevet nogen filer i {out.folder}")
+        raise OutputError(f"Resultatfilerne kunne ikke skrives ({getattr(exc, 'strerror', None) or exc}); {state}",
+                          hint="ret årsagen (fx fri plads på drevet) og kør igen") from None
+    except BaseException:
+        out.abort()  # a bug or Ctrl-C: no half-written files left behind, the previous ones untouched
         raise
+    return out.commit()
+
+
+def _merge(into: dict, more: dict) -> None:  # type: ignore[type-arg]
+    for key, value in more.items():
+        if isinstance(value, dict) and isinstance(into.get(key), dict):
+            _merge(into[key], value)
+        else:
+            into[key] = value
+
+
+def _refuse_overwriting_inputs(batch, folder: Path) -> None:  # type: ignore[no-untyped-def]
+    """An input file named like an output (say ledger.csv) in the output folder would be overwritten."""
+    from .report import REPORT_NAME
+    from .worksheet import WORKSHEET_NAME
+
+    inputs = {Path(str(info["path"])).resolve() for info in batch.inputs.values()}
+    for name in (WORKSHEET_NAME, NOTES_NAME, LEDGER_NAME, MANIFEST_NAME, REPORT_NAME):
+        if (folder / name).resolve() in inputs:
+            raise OutputError(f"Inputfilen {folder / name} ville blive overskrevet af resultatfilen {name}",
+                              hint="vælg en anden resultatmappe med --out, eller omdøb inputfilen")

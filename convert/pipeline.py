@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -39,11 +39,14 @@ class Batch:
     present: dict[str, set[str]] = field(default_factory=dict)  # per table: canonical fields found in the file
     plan: Plan | None = None  # batches, caseworkers and days for a manual conversion
     staging: StagingResult | None = None  # document files copied for drag-and-drop (only by `run`)
+    checklist: pd.DataFrame | None = None  # the team's entries from the previous worksheet, indexed by case id
+    extensions: tuple[Any, ...] = ()  # re-run report, pseudonymisation: Oversigt blocks, sheets, manifest, console
 
     def outcome_counts(self) -> pd.DataFrame:
         """Rows: table; columns: converted / excluded / rejected (zeros filled)."""
         counts = self.ledger.groupby(["table", "outcome"]).size().unstack(fill_value=0)
-        return counts.reindex(columns=["converted", "excluded", "rejected"], fill_value=0)
+        tables = list(self.inputs) or list(counts.index)  # a file with no records still has its line (0 read)
+        return counts.reindex(index=tables, columns=["converted", "excluded", "rejected"], fill_value=0)
 
     def flag_counts(self) -> dict[str, int]:
         codes = self.cases[FLAG_CODES].str.split("|").explode()
@@ -129,17 +132,29 @@ def _count_documents(cases: pd.DataFrame, docs: pd.DataFrame | None) -> pd.DataF
                     out["uncategorised_count"].astype(str) + " dokument(er) uden kategori – skal vurderes")
 
 
-def run(config: Config, out_dir: Path | None = None, *, documents_folder: Path | None = None,
-        **write_options: object) -> tuple[Batch, dict[str, Path]]:
+def run(config: Config, out_dir: Path | None = None, *, documents_folder: Path | None = None, force: bool = False,
+        pseudonymise_key: bytes | None = None, **write_options: object) -> tuple[Batch, dict[str, Path]]:
     """Build the batch and write every output (and stage the document files, when their folder is known).
-    Returns the batch and the written files."""
+    Returns the batch and the written files.
+
+    The team's checklist entries in the folder's previous worksheet are carried over (`force` discards them);
+    with `pseudonymise_key` the outputs carry pseudonyms instead of CPR numbers and no names.
+    """
     from .outputs import write_outputs
+    from .pseudonymise import check_output_folder, pseudonymise_batch
+    from .rerun import carry_over, load_previous
     from .staging import stage_documents
 
+    folder = Path(out_dir or config.output_folder)
+    check_output_folder(folder, pseudonymised=pseudonymise_key is not None)
+    previous = load_previous(folder, force=force) if pseudonymise_key is None else None  # fails before the work
     batch = build_batch(config)
-    out = Path(out_dir or config.output_folder)
-    source = documents_folder or (config.planning.documents_folder if config.planning else None)
-    if source is not None:
-        batch = replace(batch, staging=stage_documents(batch.cases, batch.documents, Path(source), out))  # stage
-    written = write_outputs(batch, out, **write_options)                                     # write
+    if pseudonymise_key is None:
+        source = documents_folder or (config.planning.documents_folder if config.planning else None)
+        if source is not None:  # never for a pseudonymised share: the files themselves are personal data
+            batch = replace(batch, staging=stage_documents(batch.cases, batch.documents, Path(source), folder))
+        batch = carry_over(batch, previous)                                                 # re-run
+    else:
+        batch = pseudonymise_batch(batch, pseudonymise_key)
+    written = write_outputs(batch, folder, **write_options)                                # write
     return batch, written

@@ -58,6 +58,8 @@ def case_table(batch, checklist: pd.DataFrame | None = None) -> Table:  # type: 
     for col in CHECKLIST:
         values = carried[col.header].to_numpy() if carried is not None and col.header in carried else None
         cols.append((col, pd.Series(values, index=c.index) if values is not None else pd.Series(pd.NA, index=c.index)))
+    for header in [h for h in carried.columns if h not in CHECKLIST_HEADERS] if carried is not None else []:
+        cols.append((Column(header, kind="any"), pd.Series(carried[header].to_numpy(), index=c.index)))  # team's own
     cols.append((Column("Kilde (fil:linje)", width=18), c[SOURCE_FILE] + ":" + c[SOURCE_ROW].astype(str)))
     frame = pd.concat([s.rename(i) for i, (_, s) in enumerate(cols)], axis=1)
     return Table("Sager", [col for col, _ in cols], frame)
@@ -129,6 +131,7 @@ def overview_blocks(batch) -> list[tuple[str, list[list[object]]]]:  # type: ign
     reason_rows: list[list[object]] = [["Tabel", "Udfald", "Regel", "Antal"]]
     for (table, outcome, code), n in reasons.groupby(["table", "outcome", "reason_code"]).size().items():
         reason_rows.append([TABLE_LABELS[table], {"excluded": "Udeladt", "rejected": "Afvist"}[outcome], code, int(n)])
+    warnings = [[w] for info in batch.inputs.values() for w in info.get("warnings", [])]
     return [
         ("Batch", [["Batch", cfg.batch_name], ["Kommune", cfg.municipality],
                    ["Startdato i KP (skæringsdato)", cfg.cutover_date],
@@ -141,20 +144,29 @@ def overview_blocks(batch) -> list[tuple[str, list[list[object]]]]:  # type: ign
         ("Inputfiler", input_rows),
         *plan_overview_blocks(batch.plan),
         *staging_overview_block(batch.staging),
+        *([("Bemærkninger om inputfilerne", [["Bemærkning"], *warnings])] if warnings else []),
     ]
 
 
 def write_worksheet(batch, path: Path, checklist: pd.DataFrame | None = None) -> dict[str, list[str]]:  # type: ignore[no-untyped-def]
-    """Write the workbook; returns {table: [sheet names]} (a table may span sheets past Excel's row limit)."""
+    """Write the workbook; returns {table: [sheet names]} (a table may span sheets past Excel's row limit).
+
+    `checklist` defaults to `batch.checklist` (entries carried over from the previous worksheet); each of
+    `batch.extensions` may add Oversigt blocks and sheets (the re-run report, the pseudonymisation note).
+    """
     created = dt.datetime.combine(batch.config.cutover_date, dt.time())  # fixed: same inputs, same bytes
     book = Workbook(path, created=created, title=batch.config.batch_name)
+    checklist = checklist if checklist is not None else getattr(batch, "checklist", None)
+    extensions = getattr(batch, "extensions", ())
     sheets: dict[str, list[str]] = {}
-    book.write_key_values("Oversigt", f"Konvertering til KP – {batch.config.batch_name}", overview_blocks(batch))
+    blocks = overview_blocks(batch) + [b for ext in extensions for b in ext.overview_blocks()]
+    book.write_key_values("Oversigt", f"Konvertering til KP – {batch.config.batch_name}", blocks)
     sheets["Oversigt"] = ["Oversigt"]
     planned = plan_sheet(batch.plan) if batch.plan is not None else None
     for table in (planned, case_table(batch, checklist), document_table(batch), staging_sheet(batch.staging),
                   _ledger_table(batch, "rejected", "Afviste"),
-                  _ledger_table(batch, "excluded", "Udeladte"), notes_table(batch)):
+                  _ledger_table(batch, "excluded", "Udeladte"), notes_table(batch),
+                  *[t for ext in extensions for t in ext.tables()]):
         if table is not None:
             sheets[table.sheet] = book.write_table(table)
     book.close()

@@ -13,11 +13,11 @@ from typing import Literal
 
 import pandas as pd
 
-Kind = Literal["text", "date", "int", "money", "percent", "number", "hours"]
+Kind = Literal["text", "date", "int", "money", "percent", "number", "hours", "any"]  # any: cell by cell, as typed
 EXCEL_MAX_ROWS = 1_048_576
 EXCEL_EPOCH = pd.Timestamp("1899-12-30")
 _NUM_FORMATS = {"date": "dd-mm-yyyy", "int": "0", "money": "#,##0.00", "percent": "0.0", "number": "#,##0",
-                "hours": "#,##0.00"}
+                "hours": "#,##0.00", "datetime": "dd-mm-yyyy hh:mm", "general": "General"}
 
 
 @dataclass
@@ -114,7 +114,11 @@ class Workbook:
     def _writer(self, ws, kind: Kind):  # type: ignore[no-untyped-def]
         if kind == "text":
             return ws.write_string
+        if kind == "any":
+            return lambda r, c, v: _write_as_typed(ws, r, c, v, self.formats)
         fmt = self.formats[kind]
+        if kind == "date":  # a carried-over entry that is not a date stays the text the team typed
+            return lambda r, c, v: ws.write_string(r, c, v) if isinstance(v, str) else ws.write_number(r, c, v, fmt)
         return lambda r, c, v: ws.write_number(r, c, v, fmt)
 
     def write_key_values(self, name: str, title: str, blocks: list[tuple[str, list[list[object]]]]) -> None:
@@ -149,8 +153,35 @@ def _write_any(ws, r: int, c: int, v: object, fmt, formats) -> None:  # type: ig
         ws.write_string(r, c, str(v), fmt)
 
 
+def _is_blank(v: object) -> bool:
+    return v is None or v is pd.NA or v is pd.NaT or (isinstance(v, float) and v != v) or v == ""
+
+
+def _excel_serial(v: dt.date) -> float | int:
+    """Excel's day number; a time of day becomes the fraction."""
+    delta = pd.Timestamp(v) - EXCEL_EPOCH
+    return delta.days if not delta.seconds else delta.days + delta.seconds / 86_400
+
+
+def _write_as_typed(ws, r: int, c: int, v: object, formats) -> None:  # type: ignore[no-untyped-def]
+    """A value from a column the team added: dates stay dates, numbers numbers, text text (never a formula)."""
+    if isinstance(v, bool):
+        ws.write_boolean(r, c, v)
+    elif isinstance(v, dt.date):
+        serial = _excel_serial(v)
+        ws.write_number(r, c, serial, formats["datetime" if isinstance(serial, float) else "date"])
+    elif isinstance(v, int | float):
+        ws.write_number(r, c, v, formats["general"])
+    else:
+        ws.write_string(r, c, str(v))
+
+
 def _cell_values(s: pd.Series, kind: Kind) -> list[object]:
     """Column values as Python objects ready for the writer; None = empty cell."""
+    if kind == "any":
+        return [None if _is_blank(v) else v for v in s.tolist()]
+    if kind == "date" and s.dtype == object:  # entries carried over from the team's worksheet
+        return [None if _is_blank(v) else _excel_serial(v) if isinstance(v, dt.date) else str(v) for v in s.tolist()]
     if kind == "date":
         days = (pd.to_datetime(s) - EXCEL_EPOCH).dt.days
         return [None if pd.isna(v) else int(v) for v in days.tolist()]

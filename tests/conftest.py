@@ -51,6 +51,11 @@ def write_config(folder: Path, *, cases: str = "sager.csv", documents: str | Non
 @pytest.fixture
 def batch_dir(tmp_path: Path) -> Path:
     """A small, clean batch: 3 running foot-care cases, 1 glasses case, documents and declarations."""
+    return make_batch(tmp_path)
+
+
+def make_batch(tmp_path: Path) -> Path:
+    """The batch of `batch_dir`, written into any folder (for module-scoped fixtures)."""
     write_csv(tmp_path / "sager.csv", CASE_HEADER, [
         case_row("32.03.12-G01-1-24", "010150-1234"),
         case_row("32.03.12-G01-2-24", "020250-2345", name="Åse Østergård"),
