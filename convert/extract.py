@@ -15,7 +15,6 @@ import re
 import zipfile
 from dataclasses import dataclass, field
 from decimal import Decimal
-from pathlib import Path
 
 import pandas as pd
 
@@ -45,14 +44,6 @@ class RawTable:
     @property
     def records_read(self) -> int:
         return len(self.frame) + len(self.rejected)
-
-
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def read_input(spec: InputSpec) -> RawTable:

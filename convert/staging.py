@@ -20,6 +20,7 @@ import pandas as pd
 
 from .categorise import CATEGORY
 from .errors import InputError, OutputError
+from .outputs import sha256
 from .planning import PLAN_BATCH, PLAN_STATUS
 
 STAGING_FOLDER = "dokumenter"
@@ -70,14 +71,6 @@ def safe_name(text: object, limit: int = 80) -> str:
     return name
 
 
-def _hash_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 def _copy(source: Path, target: Path) -> str:
     """Copy through a temporary name (a half-copied file never looks staged); returns the copy's SHA-256."""
     target.parent.parent.mkdir(exist_ok=True, mode=0o700)  # the batch folder; <out>/dokumenter exists
@@ -109,7 +102,7 @@ def _inspect(filename: object, folder: Path) -> tuple[str, str, Path | None, str
     if not path.exists():
         return "missing", f"Filen findes ikke i dokumentmappen: {rel}", None, ""
     try:
-        return "ok", "", path, _hash_file(path)
+        return "ok", "", path, sha256(path)
     except OSError as exc:
         return "unreadable", f"Filen kan ikke læses: {rel} ({exc.strerror or exc})", None, ""
 
@@ -160,7 +153,7 @@ def stage_documents(cases: pd.DataFrame, documents: pd.DataFrame, source_folder:
             rel = Path(f"Batch {int(r['batch']):0{width}d}") / name / file_name  # type: ignore[call-overload]
             target = root / rel
             r["target"] = rel.as_posix()
-            if target.is_file() and _hash_file(target) == r["sha256"]:
+            if target.is_file() and sha256(target) == r["sha256"]:
                 r["status"], r["message"] = "already_staged", "Findes allerede med samme indhold"
                 continue
             r["status"] = "replaced" if target.exists() else "copied"

@@ -19,6 +19,7 @@ import pandas as pd
 from ..errors import InputError, OutputError
 from ..extract import _cell_text
 from ..fields import normalise_header
+from ..rerun import lock_files
 from .inputs import SHEET
 
 FILLED, UNCHANGED, CONFLICT, NOT_FOUND = "filled", "unchanged", "conflict", "not_found"
@@ -32,7 +33,7 @@ def _same(a: str, b: str) -> bool:
 
 def check_not_open(path: Path) -> None:
     """Excel and LibreOffice leave a lock file next to a workbook they have open: saving over it loses work."""
-    if (path.parent / f"~${path.name}").exists() or (path.parent / f".~lock.{path.name}#").exists():
+    if any(p.exists() for p in lock_files(path)):
         raise OutputError(f"{path.name} ser ud til at være åben i Excel eller LibreOffice",
                           hint="luk arket og kør igen (ellers kan ændringer gå tabt)")
 
