@@ -161,7 +161,8 @@ def sample(out_dir: Path, cases: int, documents_per_case: float, seed: int, defe
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
               help="Output folder (default: batch.output_folder in the config, relative to it).")
 @click.option("--documents", "documents_folder", type=click.Path(file_okay=False, exists=True, path_type=Path),
-              help="Folder holding the document files, to report their total size (default: order.documents_folder).")
+              help="Folder holding the document files, to report their total size "
+                   "(default: order.documents_folder, else planning.documents_folder).")
 def spec(config_file: Path, out_dir: Path | None, documents_folder: Path | None) -> None:
     """Write the conversion order for Netcompany (bestilling.docx/.md, bestilling_data.xlsx) and the letter
     material for the system administrator (brevtekst.docx), from the batch described by CONFIG_FILE."""

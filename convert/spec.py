@@ -321,7 +321,8 @@ def write_order(batch, out_dir: Path, *, documents_folder: Path | None = None) -
     from .outputs import OutputSet, sha256
 
     cfg = batch.config
-    folder = documents_folder or cfg.order.documents_folder
+    # one folder of exported document files serves both the order (sizes) and the plan (staging)
+    folder = documents_folder or cfg.order.documents_folder or (cfg.planning.documents_folder if cfg.planning else None)
     with_docs = cfg.order.convert_documents is not False and "documents" in cfg.inputs
     sizes = document_sizes(batch.documents, folder) if with_docs else DocumentSizes(None)
     created = dt.datetime.combine(cfg.cutover_date, dt.time())
