@@ -22,7 +22,9 @@ from pathlib import Path
 # The same workbook options and formats as convert/xlsx.py (kept in step by hand: this file must not import the tool)
 _OPTIONS = {"constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
             "strings_to_numbers": False}
-_NUM_FORMATS = {"date": "dd-mm-yyyy", "int": "0", "money": "#,##0.00", "percent": "0.0", "number": "#,##0"}
+_NUM_FORMATS = {"date": "dd-mm-yyyy", "int": "0", "money": "#,##0.00", "percent": "0.0", "number": "#,##0",
+                "hours": "#,##0.00"}
+_TEXT = ("text", "any")  # 'any': the team's own entries, written as typed (text here)
 _SOURCE = {"Sager": "cases", "Lukkenotater": "cases", "Dokumenter": "documents"}  # other sheets: all inputs
 
 
@@ -68,13 +70,13 @@ def write_floor(out: Path, sheets: list[dict], tables: dict[str, list[list[str]]
         values = []
         for c, col in enumerate(columns):
             count = col["cells"]
-            if col["kind"] == "text":
+            if col["kind"] in _TEXT:
                 text = source[c % len(source)]
                 values.append(list(itertools.islice(itertools.cycle(text), count)) + [None] * (rows - count))
             else:
                 values.append([float(46_000 + r % 1000) for r in range(count)] + [None] * (rows - count))
-        writes = [ws.write_string if col["kind"] == "text" else ws.write_number for col in columns]
-        fmts = [None if col["kind"] == "text" else formats[col["kind"]] for col in columns]
+        writes = [ws.write_string if col["kind"] in _TEXT else ws.write_number for col in columns]
+        fmts = [formats.get(col["kind"]) for col in columns]
         for r, row in enumerate(zip(*values, strict=True), start=1):
             for c, v in enumerate(row):
                 if v is not None:
