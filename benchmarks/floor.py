@@ -35,6 +35,8 @@ def read_inputs(config: Path, encoding: str, delimiter: str) -> dict[str, list[l
     spec = tomllib.loads(config.read_text(encoding="utf-8"))["input"]
     tables: dict[str, list[list[str]]] = {}
     for name, entry in spec.items():
+        if name not in ("cases", "documents", "assets") or "path" not in entry:
+            continue  # the reconcile inputs are not read by run
         frame = pd.read_csv(config.parent / entry["path"], sep=delimiter, encoding=encoding, dtype=str,
                             engine="pyarrow", keep_default_na=False, on_bad_lines="skip")
         tables[name] = [[v if v else "-" for v in frame[col].tolist()] for col in frame.columns]
