@@ -9,10 +9,12 @@ from __future__ import annotations
 import pandas as pd
 
 from .config import UNCATEGORISED, CategoryRule
+from .progress import stage
 
 CATEGORY = "category"
 
 
+@stage("categorise", "Kategoriserer dokumenter")
 def assign_document_categories(documents: pd.DataFrame, rules: tuple[CategoryRule, ...]) -> pd.DataFrame:
     """Ordered rules: the first rule whose patterns all match wins; no match -> 'Skal vurderes'."""
     category = pd.Series(pd.NA, index=documents.index, dtype="string")

@@ -58,14 +58,17 @@ def cli(ctx: click.Context, debug: bool) -> None:
 @click.option("--key-file", type=click.Path(dir_okay=False, path_type=Path),
               help="The secret key for --pseudonymise (default: kp-convert.key next to the config, made on "
                    "first use). Keep it; never send it with the files.")
+@click.option("--timings", "timings_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also write the seconds and peak memory of each stage as JSON to this file.")
 def run(config_file: Path, out_dir: Path | None, documents_folder: Path | None, force: bool,
-        pseudonymise: bool, key_file: Path | None) -> None:
+        pseudonymise: bool, key_file: Path | None, timings_file: Path | None) -> None:
     """Run the conversion described by CONFIG_FILE and write the worksheet, notes, ledger, report and manifest.
 
     A worksheet already in the output folder keeps the team's checklist entries: they are carried over to
     the same ESDH case, and entries of cases that left the batch are kept in the sheet 'Udgåede sager'."""
     from .config import load_config
     from .pipeline import run as run_pipeline
+    from .progress import StageClock
 
     started = time.time()
     config = load_config(config_file)
@@ -80,8 +83,11 @@ def run(config_file: Path, out_dir: Path | None, documents_folder: Path | None, 
                  "nøgle får den samme borger det samme pseudonym. Send den aldrig med filerne.")
     elif key_file:
         raise click.UsageError("--key-file bruges kun sammen med --pseudonymise")
-    batch, written = run_pipeline(config, out_dir, documents_folder=documents_folder, started=started,
-                                   force=force, pseudonymise_key=key)
+    with StageClock(display=True) as clock:  # progress on stderr only for long runs in a terminal
+        batch, written = run_pipeline(config, out_dir, documents_folder=documents_folder, started=started,
+                                       force=force, pseudonymise_key=key)
+    if timings_file is not None:
+        _write_timings(timings_file, clock.report())
     _print_summary(batch, written)
     click.get_current_context().exit(EXIT_REJECTED_ROWS if batch.rejected_count else EXIT_OK)
 
@@ -214,6 +220,17 @@ def reconcile(config_file: Path, kp_report: Path | None, worksheet: Path | None,
     result, written = run_reconcile(config, settings, update_worksheet=update_worksheet)
     _say("\n".join(summary_lines(result, written)))
     click.get_current_context().exit(EXIT_OK if result.reconciled else EXIT_DIFFERENCES)
+
+
+def _write_timings(path: Path, report: dict[str, object]) -> None:
+    import json
+
+    from .errors import OutputError
+
+    try:
+        path.write_text(json.dumps(report, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    except OSError as exc:
+        raise OutputError(f"Kan ikke skrive {path} ({exc.strerror})") from None
 
 
 def _print_summary(batch, written: dict[str, Path]) -> None:  # type: ignore[no-untyped-def]

@@ -8,11 +8,16 @@ Because declarations after the cut-over are ignored, application date <= start d
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
+import numpy as np
 import pandas as pd
 
 from .config import Config
-from .frames import lookup
+from .frames import isin, lookup
 from .ledger import SOURCE_ROW, first_rule_wins
+from .parsing import format_dates
+from .progress import stage
 
 APPLICATION_DATE = "application_date"
 START_DATE = "start_date"
@@ -51,7 +56,7 @@ def format_kr(ore: pd.Series) -> pd.Series:
 
 
 def _date_text(d: pd.Series) -> pd.Series:
-    return d.dt.strftime("%d-%m-%Y").astype("string")
+    return format_dates(d)
 
 
 def asset_declarations(cases: pd.DataFrame, assets: pd.DataFrame | None) -> pd.DataFrame:
@@ -79,26 +84,27 @@ def latest_asset_dates(declarations: pd.DataFrame, cutover: pd.Timestamp) -> pd.
             .drop_duplicates("cpr", keep="last").set_index("cpr"))
 
 
+@stage("compute", "Beregner KP-datoer og bemærkninger")
 def compute_kp_dates(cases: pd.DataFrame, assets: pd.DataFrame | None, config: Config,
                      present: set[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Returns (cases with dates and flags, declarations chosen per CPR)."""
     cutover = pd.Timestamp(config.cutover_date)
     decl = asset_declarations(cases, assets)
     latest = latest_asset_dates(decl, cutover)
-    after_cprs = set(decl.loc[decl["date"] > cutover, "cpr"])
+    after_cprs = decl.loc[decl["date"] > cutover, "cpr"]
     app = lookup(cases["cpr"], latest["date"]).astype("datetime64[ns]")
     amount = lookup(cases["cpr"], latest["amount"]).astype("Int64")
     out = cases.assign(**{APPLICATION_DATE: app, START_DATE: cutover, ASSET_AMOUNT: amount})
     return _flag(out, config, present, after_cprs), latest
 
 
-def _flag(cases: pd.DataFrame, config: Config, present: set[str], after_cprs: set[str]) -> pd.DataFrame:
+def _flag(cases: pd.DataFrame, config: Config, present: set[str], after_cprs: Iterable[str]) -> pd.DataFrame:
     idx = cases.index
     checks: list[tuple[str, pd.Series, pd.Series | str]] = []
     app = cases[APPLICATION_DATE]
     checks.append(("formue_ikke_oplyst", app.isna(),
                    "Formue ikke oplyst: ingen formueoplysning på eller før startdatoen – ansøgningsdato kan ikke sættes"))
-    checks.append(("asset_after_cutover", cases["cpr"].isin(after_cprs),
+    checks.append(("asset_after_cutover", isin(cases["cpr"], after_cprs),
                    "Formueoplysning dateret efter startdatoen er ikke brugt"))
     dup = cases["cpr"].duplicated(keep=False)
     if dup.any():
@@ -129,9 +135,10 @@ def _flag(cases: pd.DataFrame, config: Config, present: set[str], after_cprs: se
                        "Formuegrænsen for " + year.astype("string").fillna("") +
                        " mangler i konfigurationen (asset_limits) – formuen er ikke kontrolleret"))
         over = (amount > limit_kr * 100).fillna(False).astype(bool)
-        checks.append(("assets_over_limit", over,
-                       "Formue " + format_kr(amount).fillna("") + " kr. er over formuegrænsen "
-                       + format_kr(limit_kr * 100).fillna("") + " kr. for " + year.astype("string").fillna("")))
+        checks.append(("assets_over_limit", over,  # amounts formatted for the flagged rows only
+                       "Formue " + format_kr(amount.where(over)).fillna("") + " kr. er over formuegrænsen "
+                       + format_kr((limit_kr * 100).where(over)).fillna("") + " kr. for "
+                       + year.astype("string").fillna("")))
     if "grant_date" in present:  # a grant dated after KP takes over: a typing error or a case that belongs in KP
         late = (cases["grant_date"] > pd.Timestamp(config.cutover_date)).fillna(False).astype(bool)
         checks.append(("grant_after_cutover", late, "Bevilget " + _date_text(cases["grant_date"]).fillna("")
@@ -140,41 +147,51 @@ def _flag(cases: pd.DataFrame, config: Config, present: set[str], after_cprs: se
                    "Erstatningspersonnummer – find borgeren i KP på det rigtige CPR-nummer"))
     out = cases.assign(**{FLAG_CODES: pd.Series("", index=idx, dtype="string"),
                           REMARKS: pd.Series("", index=idx, dtype="string")})
-    for code, mask, message in checks:
-        out = add_flag(out, mask.fillna(False).astype(bool), code, message)
-    return out
+    return add_flags(out, checks)
 
 
 def add_flag(cases: pd.DataFrame, mask: pd.Series, code: str, message: pd.Series | str) -> pd.DataFrame:
     """Append one flag to the rows in `mask` (used by later stages, e.g. uncategorised documents)."""
-    if not mask.any():
+    return add_flags(cases, [(code, mask, message)])
+
+
+def add_flags(cases: pd.DataFrame, flags: list[tuple[str, pd.Series, pd.Series | str]]) -> pd.DataFrame:
+    """Append flags (code, mask, message; messages aligned with `cases`) in order; work only on flagged rows."""
+    codes = remarks = None
+    for code, mask, message in flags:
+        hit = np.flatnonzero(mask.fillna(False).to_numpy(dtype=bool))
+        if not len(hit):
+            continue
+        if codes is None:
+            codes = cases[FLAG_CODES].to_numpy(dtype=object, na_value="")
+            remarks = cases[REMARKS].to_numpy(dtype=object, na_value="")
+        if isinstance(message, pd.Series):
+            message = message if message.index.equals(cases.index) else message.reindex(cases.index)
+            message = message.to_numpy(dtype=object, na_value="")[hit]
+        cur_codes, cur_remarks = codes[hit], remarks[hit]
+        codes[hit] = np.where(cur_codes != "", cur_codes + ("|" + code), code)
+        remarks[hit] = np.where(cur_remarks != "", cur_remarks + "; " + message, message)
+    if codes is None:
         return cases
-    msg = message[mask] if isinstance(message, pd.Series) else message
-    codes = cases[FLAG_CODES].mask(mask, cases.loc[mask, FLAG_CODES] + cases.loc[mask, FLAG_CODES].ne("").map(
-        {True: "|", False: ""}) + code)
-    remarks = cases[REMARKS].mask(mask, cases.loc[mask, REMARKS] + cases.loc[mask, REMARKS].ne("").map(
-        {True: "; ", False: ""}) + msg)
-    return cases.assign(**{FLAG_CODES: codes, REMARKS: remarks})
+    return cases.assign(**{FLAG_CODES: pd.array(codes, dtype="string"), REMARKS: pd.array(remarks, dtype="string")})
 
 
-def asset_fates(assets: pd.DataFrame, latest: pd.DataFrame, converted_cprs: set[str], known_cprs: set[str],
+@stage("asset_fates", "Formueoplysningernes udfald")
+def asset_fates(assets: pd.DataFrame, latest: pd.DataFrame, converted_cprs: Iterable[str], known_cprs: Iterable[str],
                 cutover: pd.Timestamp) -> pd.DataFrame:
     """A ledger line for every valid asset declaration: used, or excluded with why."""
     used_index = set(latest["asset_index"])
-    cpr = assets["cpr"]
-    chosen_date = _date_text(lookup(cpr, latest["date"]).astype("datetime64[ns]"))
-    date_text = _date_text(assets["declaration_date"])
-    rules = [
-        (~cpr.isin(known_cprs), "excluded", "unknown_citizen",
-         pd.Series("Ingen gyldig sag i sagsudtrækket for dette CPR-nummer", index=assets.index)),
-        (~cpr.isin(converted_cprs), "excluded", "citizen_not_converted",
-         pd.Series("Borgerens sag konverteres ikke", index=assets.index)),
-        (assets["declaration_date"] > cutover, "excluded", "asset_after_cutover",
-         "Dateret " + date_text + ", efter startdatoen i KP – ikke brugt"),
+    cpr, declared = assets["cpr"], assets["declaration_date"]
+    rules = [  # messages are made for the rows each rule decides only
+        (~isin(cpr, known_cprs), "excluded", "unknown_citizen", "Ingen gyldig sag i sagsudtrækket for dette CPR-nummer"),
+        (~isin(cpr, converted_cprs), "excluded", "citizen_not_converted", "Borgerens sag konverteres ikke"),
+        (declared > cutover, "excluded", "asset_after_cutover",
+         lambda hit: "Dateret " + _date_text(declared[hit]) + ", efter startdatoen i KP – ikke brugt"),
         (assets.index.to_series(index=assets.index).isin(used_index), "converted", "application_date",
-         "Brugt som ansøgningsdato i KP (" + date_text + ")"),
+         lambda hit: "Brugt som ansøgningsdato i KP (" + _date_text(declared[hit]) + ")"),
         (pd.Series(True, index=assets.index), "excluded", "superseded",
-         "Erstattet af formueoplysningen fra " + chosen_date.fillna("")),
+         lambda hit: "Erstattet af formueoplysningen fra "
+         + _date_text(lookup(cpr[hit], latest["date"]).astype("datetime64[ns]")).fillna("")),
     ]
     _, ledger = first_rule_wins(assets, "assets", rules, case_id="")
     return ledger

@@ -16,12 +16,17 @@ import zipfile
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from .config import InputSpec
 from .errors import ConfigError, InputError
 from .fields import FIELDS, normalise_header
 from .ledger import LEDGER_COLUMNS, SOURCE_FILE, SOURCE_ROW
+from .progress import stage
+from .records import LISTS, BrokenCsv, Records, split_records
 
 HEADER_SCAN_ROWS = 30
 _LOOKS_LIKE_DATA = re.compile(r"[0-9]{6}-?[0-9]{4}|[0-9]{1,2}[-./][0-9]{1,2}[-./][0-9]{4}")  # CPR or date
@@ -46,6 +51,7 @@ class RawTable:
         return len(self.frame) + len(self.rejected)
 
 
+@stage("read", "Læser", detail=lambda spec: spec.name)
 def read_input(spec: InputSpec) -> RawTable:
     path = spec.path
     if not path.exists():
@@ -77,20 +83,23 @@ def read_input(spec: InputSpec) -> RawTable:
 # ---- CSV ---------------------------------------------------------------------------------------------
 
 def detect_encoding(data: bytes) -> str:
+    return _detect(data)[1]
+
+
+def _detect(data: bytes) -> tuple[str | None, str]:
+    """(the decoded text when detecting already decoded it, the encoding)."""
     if data.startswith(b"\xef\xbb\xbf"):
-        return "utf-8-sig"
+        return None, "utf-8-sig"
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return "utf-16"
+        return None, "utf-16"
     try:
-        data.decode("utf-8")
-        return "utf-8"
+        return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
         pass
     try:
-        data.decode("cp1252")
-        return "cp1252"
+        return data.decode("cp1252"), "cp1252"
     except UnicodeDecodeError:
-        return "iso-8859-1"  # decodes any byte: the last resort the Danish exports use
+        return None, "iso-8859-1"  # decodes any byte: the last resort the Danish exports use
 
 
 def detect_delimiter(text: str) -> str:
@@ -104,7 +113,9 @@ def detect_delimiter(text: str) -> str:
 
 
 def _decode(spec: InputSpec, data: bytes) -> tuple[str, str]:
-    encoding = detect_encoding(data) if spec.encoding == "auto" else spec.encoding
+    detected, encoding = _detect(data) if spec.encoding == "auto" else (None, spec.encoding)
+    if detected is not None:
+        return detected, encoding
     try:
         text = data.decode(encoding)
     except (UnicodeDecodeError, LookupError) as exc:
@@ -127,32 +138,22 @@ def _read_csv(spec: InputSpec, data: bytes) -> RawTable:
                              f"({nul_count} NUL-tegn)")
         text = text.replace("\x00", "")  # a stray NUL from a broken export: removed, and said in the manifest
     delimiter = detect_delimiter(text) if spec.delimiter == "auto" else spec.delimiter
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, quotechar='"', strict=True)
     csv.field_size_limit(max(len(text), 131_072))  # one field may be the whole file; never a csv.Error
-    records: list[list[str]] = []
-    starts: list[int] = []
-    last = 0
+    breaks = text.count("\r\n"), text.count("\n"), text.count("\r")
     try:
-        for row in reader:
-            start = last + 1
-            last = reader.line_num
-            if any(cell.strip() for cell in row):
-                records.append(row)
-                starts.append(start)
-    except csv.Error as exc:
-        raise InputError(f"{spec.name}, linje {last + 1}: CSV-strukturen er brudt ({exc})",
+        records = split_records(text, delimiter, lone_cr=breaks[2] != breaks[0])
+    except BrokenCsv as exc:
+        raise InputError(f"{spec.name}, linje {exc.line}: CSV-strukturen er brudt ({exc})",
                          hint="typisk et anførselstegn (\") der aldrig lukkes") from None
-    return _build(spec, records, starts, {
+    return _build(spec, records, {
         "format": "csv", "encoding": encoding, "delimiter": delimiter,
         "nul_characters_removed": nul_count,
-        "line_endings": _line_endings(text),
+        "line_endings": _line_endings(*breaks),
     })
 
 
-def _line_endings(text: str) -> str:
-    crlf = text.count("\r\n")
-    lf = text.count("\n") - crlf
-    cr = text.count("\r") - crlf
+def _line_endings(crlf: int, lf_all: int, cr_all: int) -> str:
+    lf, cr = lf_all - crlf, cr_all - crlf
     kinds = [name for name, n in (("CRLF", crlf), ("LF", lf), ("CR", cr)) if n]
     return "+".join(kinds) or "none"
 
@@ -203,8 +204,8 @@ def _read_xlsx(spec: InputSpec, data: bytes) -> RawTable:
     finally:
         wb.close()
     # Excel rows are padded to the sheet's width: trailing empty cells are not ragged lines
-    return _build(spec, records, starts, {"format": "xlsx", "sheet": sheet_name, "encoding": "", "delimiter": ""},
-                  pad_short_rows=True)
+    return _build(spec, Records(pa.array(records, type=LISTS), np.array(starts, dtype=np.int64)),
+                  {"format": "xlsx", "sheet": sheet_name, "encoding": "", "delimiter": ""}, pad_short_rows=True)
 
 
 # ---- shared: header, ragged lines, frame -------------------------------------------------------------
@@ -215,62 +216,66 @@ def _known_headers(spec: InputSpec) -> set[str]:
     return known
 
 
-def _find_header(spec: InputSpec, records: list[list[str]], starts: list[int]) -> int:
+def _find_header(spec: InputSpec, records: Records) -> int:
     """Index into records of the header row: configured, else the first row most like a header."""
-    if not records:
+    if not len(records):
         raise InputError(f"{spec.name} indeholder ingen data")
     if spec.header_row:
-        for i, start in enumerate(starts):
-            if start == spec.header_row:
-                return i
+        hit = np.flatnonzero(records.starts == spec.header_row)
+        if len(hit):
+            return int(hit[0])
         raise ConfigError(f"input.{spec.table}.header_row = {spec.header_row}, men den række er tom eller findes ikke "
                           f"i {spec.name}")
     known = _known_headers(spec)
     best_i, best_hits = 0, 0
-    for i, row in enumerate(records[:HEADER_SCAN_ROWS]):
+    for i, row in enumerate(records.fields.slice(0, HEADER_SCAN_ROWS).to_pylist()):
         hits = sum(1 for c in row if normalise_header(c) in known)
         if hits > best_hits:
             best_i, best_hits = i, hits
     return best_i
 
 
-def _build(spec: InputSpec, records: list[list[str]], starts: list[int], meta: dict[str, object],
-           *, pad_short_rows: bool = False) -> RawTable:
-    h = _find_header(spec, records, starts)
-    headers = [c.strip() for c in records[h]]
+def _build(spec: InputSpec, records: Records, meta: dict[str, object], *, pad_short_rows: bool = False) -> RawTable:
+    """Header, ragged lines and the frame of text columns, column-wise (no per-row Python)."""
+    h = _find_header(spec, records)
+    header_cells = records.fields[h].as_py()
+    headers = [c.strip() for c in header_cells]
     full_width = len(headers)  # with blank header cells at the end (trailing separators, empty Excel columns)
     while headers and not headers[-1]:
         headers.pop()
     width = len(headers)
-    meta.update({"header_row": starts[h], "title_rows_skipped": h})
-    blank = [i for i in range(full_width) if not records[h][i].strip()]
+    meta.update({"header_row": int(records.starts[h]), "title_rows_skipped": h})
+    data, starts = records.fields.slice(h + 1), records.starts[h + 1:]
+    n = pc.list_value_length(data).to_numpy(zero_copy_only=False).astype(np.int64)
     unnamed_data: dict[int, int] = {}  # column position -> rows with data under a blank header
-    good: list[list[str]] = []
-    good_rows: list[int] = []
-    bad: list[dict[str, object]] = []
-    ragged: list[list[str]] = []
+    for i in (i for i in range(full_width) if not header_cells[i].strip()):
+        cells = pc.list_element(data.filter(pa.array(n > i)), i)
+        if k := int(pc.sum(pc.not_equal(pc.utf8_trim_whitespace(cells), "")).as_py() or 0):
+            unnamed_data[i] = k
+    # not an extra field: data under blank header cells only, and blank fields past the header's width
+    cut = (n > width) & (n <= full_width)
+    beyond = np.flatnonzero(n > full_width)
+    if len(beyond):
+        extra = pc.list_slice(data.take(pa.array(beyond)), full_width)
+        text = pc.not_equal(pc.utf8_trim_whitespace(pc.list_flatten(extra)), "").to_numpy(zero_copy_only=False)
+        has_text = np.bincount(pc.list_parent_indices(extra).to_numpy()[text], minlength=len(beyond)) > 0
+        cut[beyond[~has_text]] = True
+    n[cut] = width
+    fits = (n <= width) if pad_short_rows else (n == width)
+    bad = np.flatnonzero(~fits)
     name = spec.name
-    for row, start in zip(records[h + 1:], starts[h + 1:], strict=True):
-        n = len(row)
-        for i in blank:
-            if i < n and row[i].strip():
-                unnamed_data[i] = unnamed_data.get(i, 0) + 1
-        if width < n <= full_width or (n > width and not any(c.strip() for c in row[max(width, full_width):])):
-            row, n = row[:width], width  # under blank headers only: not an extra field (reported below)
-        if n < width and pad_short_rows:
-            row, n = row + [""] * (width - n), width
-        if n != width:
-            bad.append({SOURCE_FILE: name, SOURCE_ROW: start, "table": spec.table, "case_id": "",
-                        "outcome": "rejected", "reason_code": "ragged_line",
-                        "reason": f"Linje {start} har {n} felter, men overskriften har {width}"})
-            ragged.append(row)
-            continue
-        good.append(row)
-        good_rows.append(start)
-    frame = pd.DataFrame(good, columns=[f"c{i}" for i in range(width)], dtype=object)
+    rejected = pd.DataFrame({SOURCE_FILE: name, SOURCE_ROW: starts[bad], "table": spec.table, "case_id": "",
+                             "outcome": "rejected", "reason_code": "ragged_line",
+                             "reason": [f"Linje {s} har {k} felter, men overskriften har {width}"
+                                        for s, k in zip(starts[bad].tolist(), n[bad].tolist(), strict=True)]},
+                            columns=LEDGER_COLUMNS)
+    good = data if fits.all() else data.filter(pa.array(fits))
+    if width and not (n[fits] == width).all():  # shorter rows (XLSX) padded: nulls, then ""
+        good = pc.list_slice(good, 0, width, return_fixed_size_list=True)
+    frame = pd.DataFrame({f"c{i}": pd.array(pc.fill_null(pc.list_element(good, i), ""), dtype="string")
+                          for i in range(width)}, index=pd.RangeIndex(len(good)))
     frame[SOURCE_FILE] = name
-    frame[SOURCE_ROW] = pd.array(good_rows, dtype="int64")
-    rejected = pd.DataFrame(bad, columns=LEDGER_COLUMNS)
+    frame[SOURCE_ROW] = pd.array(starts[fits], dtype="int64")
     warnings = [f"{name}: kolonne {i + 1} har ingen overskrift, men {k} række(r) har data i den – kolonnen bruges "
                 "ikke" for i, k in sorted(unnamed_data.items())]
     if len(records) == h + 1:
@@ -279,7 +284,8 @@ def _build(spec: InputSpec, records: list[list[str]], starts: list[int], meta: d
         warnings.append(f"{name}: {meta['nul_characters_removed']} NUL-tegn (\\0) er fjernet")
     meta.update({"unnamed_columns_with_data": {str(i + 1): k for i, k in sorted(unnamed_data.items())},
                  "warnings": warnings})
-    return RawTable(spec=spec, headers=headers, frame=frame, rejected=rejected, meta=meta, ragged_fields=ragged)
+    return RawTable(spec=spec, headers=headers, frame=frame, rejected=rejected, meta=meta,
+                    ragged_fields=data.take(pa.array(bad)).to_pylist())
 
 
 def ragged_rejections(raw: RawTable, mapping: dict[str, str]) -> pd.DataFrame:
@@ -293,6 +299,7 @@ def ragged_rejections(raw: RawTable, mapping: dict[str, str]) -> pd.DataFrame:
 
 # ---- map: the file's headers to canonical fields -----------------------------------------------------
 
+@stage("map", "Genkender kolonner i", detail=lambda raw: raw.spec.name)
 def map_columns(raw: RawTable) -> tuple[pd.DataFrame, dict[str, str]]:
     """Rename header positions to canonical field names. Absent optional fields become empty columns.
 

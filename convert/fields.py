@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 Kind = Literal["text", "cpr", "date", "amount", "percent"]
+MAX_TEXT_LENGTH = 32_767  # Excel's limit for one cell: longer text cannot be written to the worksheet
 TableName = Literal["cases", "documents", "assets", "kp_report", "esdh_export"]
 ESDH_TABLES: tuple[TableName, ...] = ("cases", "documents", "assets")  # the batch's inputs (`[input.*]` of `run`)
 

@@ -6,11 +6,12 @@ reason. `check_conservation` proves at the end that every record read has exactl
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import pandas as pd
 
 from .errors import ConservationError
+from .progress import stage
 
 SOURCE_FILE = "source_file"
 SOURCE_ROW = "source_row"
@@ -35,6 +36,7 @@ def ledger_rows(frame: pd.DataFrame, table: str, outcome: str, reason_code: obje
     return out
 
 
+@stage("ledger", "Samler ledger")
 def combine(parts: Iterable[pd.DataFrame]) -> pd.DataFrame:
     frames = [p[LEDGER_COLUMNS] for p in parts if len(p)]
     if not frames:
@@ -47,6 +49,7 @@ def combine(parts: Iterable[pd.DataFrame]) -> pd.DataFrame:
     return ledger.sort_values([SOURCE_FILE, SOURCE_ROW], kind="stable", ignore_index=True)
 
 
+@stage("conservation", "Kontrollerer ledger")
 def check_conservation(ledger: pd.DataFrame, records_read: dict[str, int]) -> None:
     """Records read = ledger lines, per file, and no record twice. Raises loudly if not (a bug)."""
     counts = ledger.groupby(SOURCE_FILE).size().to_dict()
@@ -65,7 +68,9 @@ def check_conservation(ledger: pd.DataFrame, records_read: dict[str, int]) -> No
                                 + "; ".join(problems))
 
 
-Rule = tuple[pd.Series, str, str, "pd.Series | str"]  # (mask, outcome, reason code, Danish reason)
+# (mask, outcome, reason code, Danish reason); the reason may be a function of the rows the rule decides
+# (a boolean mask), so a message is built only for those rows
+Rule = tuple[pd.Series, str, str, "pd.Series | str | Callable[[pd.Series], pd.Series | str]"]
 
 
 def first_rule_wins(frame: pd.DataFrame, table: str, rules: list[Rule], *,
@@ -77,7 +82,7 @@ def first_rule_wins(frame: pd.DataFrame, table: str, rules: list[Rule], *,
         hit = mask.fillna(False).astype(bool) & ~decided
         if hit.any():
             ids = case_id[hit] if isinstance(case_id, pd.Series) else case_id
-            parts.append(ledger_rows(frame[hit], table, outcome, code,
-                                     reason[hit] if isinstance(reason, pd.Series) else reason, case_id=ids))
+            text = reason(hit) if callable(reason) else reason[hit] if isinstance(reason, pd.Series) else reason
+            parts.append(ledger_rows(frame[hit], table, outcome, code, text, case_id=ids))
         decided |= hit
     return decided, pd.concat(parts, ignore_index=True)

@@ -7,7 +7,6 @@ Files are created readable by the owner only (POSIX), since they hold CPR number
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import hashlib
 import json
@@ -18,8 +17,11 @@ from pathlib import Path
 import pandas as pd
 
 from . import __version__
+from .csvout import write_csv
 from .errors import OutputError
 from .ledger import LEDGER_COLUMNS
+from .parsing import format_dates
+from .progress import stage
 
 LEDGER_NAME = "ledger.csv"
 NOTES_NAME = "lukkenotater.csv"
@@ -120,18 +122,20 @@ def _make_private_dirs(folder: Path) -> None:
         p.mkdir(mode=0o700, exist_ok=True)
 
 
+@stage("ledger_csv", "Skriver ledger.csv")
 def write_ledger(ledger: pd.DataFrame, path: Path) -> None:
     out = ledger[LEDGER_COLUMNS].copy()
     for col in ("source_file", "case_id", "reason_code", "reason"):
         out[col] = neutralise_series(out[col])
-    out.to_csv(path, index=False, encoding="utf-8", lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
+    write_csv(out, path, encoding="utf-8", lineterminator="\n")  # = to_csv(quoting=QUOTE_MINIMAL), column-wise
 
 
+@stage("notes_csv", "Skriver lukkenotater.csv")
 def write_closing_notes(cases: pd.DataFrame, notes: pd.Series, path: Path) -> None:
     frame = pd.DataFrame({"ESDH-sagsnr.": neutralise_series(cases["case_id"]),
-                          "Startdato (KP)": cases["start_date"].dt.strftime("%d-%m-%Y"),
+                          "Startdato (KP)": format_dates(cases["start_date"]),
                           "Lukkenotat": neutralise_series(notes)})
-    frame.to_csv(path, index=False, sep=";", encoding="utf-8-sig", lineterminator="\r\n")
+    write_csv(frame, path, sep=";", encoding="utf-8-sig", lineterminator="\r\n")
 
 
 def sha256(path: Path) -> str:

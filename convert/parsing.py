@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 __all__ = [
     "is_empty", "parse_cpr", "mask_cpr", "mask_cpr_series", "format_cpr",
-    "parse_dates", "invalid_mask", "parse_amounts_ore", "parse_percentages", "clean_text",
+    "parse_dates", "invalid_mask", "parse_amounts_ore", "parse_percentages", "clean_text", "format_dates",
 ]
 
 _SP = " \u00a0\u202f"  # space, no-break space, narrow no-break space (Excel/Word thousands separators)
@@ -23,6 +25,7 @@ _WS = " \t\r\n\x0b\x0c\u00a0\u202f"
 _CPR_INVALID_LENGTH = "skal have 10 cifre"
 _CPR_INVALID_DATE = "datodelen er ikke en gyldig dato"
 _MIN_YEAR, _MAX_YEAR = 1678, 2261  # whole years inside datetime64[ns]; others would overflow silently
+_CONTROL = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
 _DAYS_IN_MONTH = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
 
 
@@ -33,14 +36,23 @@ def _text(s: pd.Series) -> pd.Series:
 
 def _match(t: pd.Series, pattern: str) -> np.ndarray:
     """Full match as a plain bool array (NA -> False)."""
+    if pattern == "":  # the empty string: a comparison, not a regex
+        return t.eq("").to_numpy(dtype=bool, na_value=False)
     return t.str.fullmatch(pattern).to_numpy(dtype=bool, na_value=False)
 
 
 def _codes(t: pd.Series, ok: np.ndarray, width: int, filler: str) -> np.ndarray:
-    """(n, width) matrix of character codes minus ord('0'), so digits are 0-9 and padding is -48.
-    Rows not `ok` are replaced by `filler` first (callers validate, so only ASCII reaches numpy)."""
-    a = np.asarray(t.where(ok, filler).to_numpy(dtype=object), dtype=f"U{width}")  # truncates to width
-    return a.view(np.uint32).reshape(-1, width).astype(np.int32) - 48
+    """(n, width) matrix of character codes minus ord('0'), so digits are 0-9 and padding is negative.
+    Rows not `ok` are replaced by `filler` first (callers validate, so only ASCII reaches here): each row is
+    cut or padded to `width` bytes in pyarrow and the bytes are read as one numpy block."""
+    text = pa.array(t.where(ok, filler), type=pa.large_string())
+    text = text.combine_chunks() if isinstance(text, pa.ChunkedArray) else text  # a concat makes chunks
+    fixed = pc.utf8_slice_codeunits(pc.utf8_rpad(text, width, " "), 0, width)
+    if len(fixed) == 0:
+        return np.zeros((0, width), dtype=np.int32)
+    offsets = np.frombuffer(fixed.buffers()[1], dtype=np.int64)[fixed.offset:fixed.offset + len(fixed) + 1]
+    data = np.frombuffer(fixed.buffers()[2], dtype=np.uint8)[offsets[0]:offsets[-1]]
+    return data.reshape(-1, width).astype(np.int32) - 48
 
 
 def _fields(c: np.ndarray, count: int, max_len: int = 4) -> list[np.ndarray]:
@@ -205,6 +217,18 @@ def parse_percentages(s: pd.Series) -> pd.Series:
 
 def clean_text(s: pd.Series) -> pd.Series:
     """Strip, drop ASCII control characters except tab/newline/CR; empty -> NA (string dtype)."""
-    t = s.astype(pd.StringDtype()).str.replace(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", "", regex=True)
+    t = s.astype(pd.StringDtype())
+    if t.str.contains(_CONTROL, regex=True).any():  # rare: the scan is cheaper than a replace that copies
+        t = t.str.replace(_CONTROL, "", regex=True)
     t = t.str.strip()
     return t.mask(_match(t, ""))
+
+
+def format_dates(d: pd.Series) -> pd.Series:
+    """datetime64 -> 'dd-mm-yyyy' text, NaT -> NA; built from the date parts in pyarrow (strftime is slower)."""
+    ts = pa.array(pd.Series(d, dtype="datetime64[ns]").to_numpy(), type=pa.timestamp("ns"), from_pandas=True)
+
+    def part(values: pa.Array, width: int) -> pa.Array:
+        return pc.utf8_lpad(pc.cast(values, pa.string()), width, "0")
+    text = pc.binary_join_element_wise(part(pc.day(ts), 2), part(pc.month(ts), 2), part(pc.year(ts), 4), "-")
+    return pd.Series(pd.array(text, dtype="string"), index=d.index)

@@ -21,7 +21,7 @@ from .frames import lookup
 from .ledger import check_conservation, combine, ledger_rows
 from .planning import Plan, plan_conversion
 from .select import select_running_foot_care
-from .validate import clean, split_duplicates, type_rows, validate_table
+from .validate import clean, split_duplicates, validate_and_type
 
 if TYPE_CHECKING:
     from .staging import StagingResult
@@ -67,9 +67,8 @@ def build_batch(config: Config) -> Batch:
         frame, mapping = map_columns(r)                                                     # map
         ledger.append(ragged_rejections(r, mapping))
         frame = clean(table, frame, pad_nine_digit_cpr=config.pad_nine_digit_cpr)            # type: ignore[arg-type]
-        passed, rejected = validate_table(table, frame)                                    # type: ignore[arg-type]
+        valid[table], rejected = validate_and_type(table, frame)                           # type: ignore[arg-type]
         ledger.append(rejected)
-        valid[table] = type_rows(table, passed)                                            # type: ignore[arg-type]
         present[table] = set(mapping)
         inputs[table] = {"file": r.spec.name, "path": str(r.spec.path), "records": r.records_read,
                          "columns": mapping, **r.meta}
@@ -82,7 +81,7 @@ def build_batch(config: Config) -> Batch:
     assets = valid.get("assets")
     converted, latest = compute_kp_dates(selected, assets, config, present["cases"])       # compute
     if assets is not None:
-        ledger.append(asset_fates(assets, latest, set(converted["cpr"]), set(cases["cpr"]),
+        ledger.append(asset_fates(assets, latest, converted["cpr"], cases["cpr"],
                                   pd.Timestamp(config.cutover_date)))
 
     documents = valid.get("documents")
@@ -91,8 +90,8 @@ def build_batch(config: Config) -> Batch:
         documents, doc_dups = split_duplicates("documents", documents, "document_id")
         ledger.append(doc_dups)
         converted_docs, doc_ledger = document_fates(
-            documents, converted_ids=set(converted["case_id"]), excluded=excluded,
-            rejected_case_ids=_rejected_case_ids(ledger), all_case_ids=set(cases["case_id"]))
+            documents, converted_ids=converted["case_id"], excluded=excluded,
+            rejected_case_ids=_rejected_case_ids(ledger), all_case_ids=cases["case_id"])
         ledger.append(doc_ledger)
         converted_docs = assign_document_categories(converted_docs, config.category_rules)  # categorise
         ledger.append(ledger_rows(converted_docs, "documents", "converted", "category",

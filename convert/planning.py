@@ -23,6 +23,7 @@ import pandas as pd
 from .compute import APPLICATION_DATE, FLAG_CODES
 from .errors import ConfigError
 from .plan_settings import Caseworker, PlanSettings
+from .progress import stage
 
 PLAN_BATCH, PLAN_CASEWORKER, PLAN_DAY = "plan_batch", "plan_caseworker", "plan_day"
 PLAN_POSITION, PLAN_MINUTES, PLAN_STATUS = "plan_position", "plan_minutes", "plan_status"
@@ -271,6 +272,7 @@ def _dates(ordinals: np.ndarray) -> np.ndarray:
     return np.where(np.asarray(ordinals) < 0, np.datetime64("NaT"), days)
 
 
+@stage("plan", "Planlægger")
 def plan_conversion(cases: pd.DataFrame, settings: PlanSettings | None, cutover: dt.date
                     ) -> tuple[pd.DataFrame, Plan]:
     """Plan every converted case. Returns (cases with the plan columns, the plan)."""

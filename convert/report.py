@@ -18,6 +18,7 @@ from .categorise import CATEGORY
 from .compute import APPLICATION_DATE, FLAGS
 from .fields import TABLE_LABELS
 from .planning import PLAN_CASEWORKER, PLAN_STATUS, SUMMARY_LABELS, days_off_between, plan_summary
+from .progress import stage
 from .staging import STATUS_LABELS as FILE_STATUS
 
 REPORT_NAME = "rapport.html"
@@ -334,6 +335,7 @@ def _staging_section(staging) -> str:  # type: ignore[no-untyped-def]
             + "</section>")
 
 
+@stage("report", "Skriver rapport.html")
 def write_report(batch, path) -> None:  # type: ignore[no-untyped-def]
     path.write_text(render_report(batch), encoding="utf-8")
 

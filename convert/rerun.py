@@ -19,6 +19,7 @@ import pandas as pd
 
 from .errors import InputError, OutputError
 from .fields import normalise_header
+from .progress import stage
 from .worksheet import CASE_ID, CHECKLIST, CHECKLIST_HEADERS, WORKSHEET_NAME, case_table
 from .xlsx import Column, Table
 
@@ -50,6 +51,7 @@ def lock_files(path: Path) -> list[Path]:
     return [path.with_name(n) for n in (f"~${name}", f"~${name[2:]}", f".~lock.{name}#")]
 
 
+@stage("previous", "Læser det forrige konverteringsark")
 def load_previous(folder: Path, *, force: bool = False) -> PreviousWorksheet | None:
     """The worksheet already in `folder`, or None. Refuses one that is open or unreadable (unless `force`)."""
     path = Path(folder) / WORKSHEET_NAME
@@ -293,6 +295,7 @@ def _some(ids: list[str] | tuple[str, ...], n: int = 10) -> str:
     return ", ".join(ids[:n]) + (f" … og {len(ids) - n} flere" if len(ids) > n else "")
 
 
+@stage("carry_over", "Overfører tjeklisten")
 def carry_over(batch, previous: PreviousWorksheet | None):  # type: ignore[no-untyped-def]
     """The batch with the previous worksheet's entries as its checklist, and a RerunReport extension."""
     if previous is None:

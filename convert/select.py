@@ -6,12 +6,15 @@ import pandas as pd
 
 from .config import Config
 from .ledger import first_rule_wins
+from .parsing import format_dates
+from .progress import stage
 
 
 def _fmt(d: pd.Series) -> pd.Series:
-    return d.dt.strftime("%d-%m-%Y")
+    return format_dates(d)
 
 
+@stage("select", "Udvælger sager")
 def select_running_foot_care(cases: pd.DataFrame, config: Config) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Returns (selected cases, ledger rows of the excluded). Rules apply in order; the first that fails wins."""
     pattern = config.foot_care_pattern

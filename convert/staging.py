@@ -22,6 +22,7 @@ from .categorise import CATEGORY
 from .errors import InputError, OutputError
 from .outputs import sha256
 from .planning import PLAN_BATCH, PLAN_STATUS
+from .progress import stage
 
 STAGING_FOLDER = "dokumenter"
 STATUS_LABELS = {
@@ -107,6 +108,7 @@ def _inspect(filename: object, folder: Path) -> tuple[str, str, Path | None, str
         return "unreadable", f"Filen kan ikke læses: {rel} ({exc.strerror or exc})", None, ""
 
 
+@stage("staging", "Kopierer dokumentfiler")
 def stage_documents(cases: pd.DataFrame, documents: pd.DataFrame, source_folder: Path, out_dir: Path
                     ) -> StagingResult:
     """Copy the files of every planned case's documents into `<out_dir>/dokumenter/Batch NN/<case>/`."""

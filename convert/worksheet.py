@@ -16,6 +16,7 @@ from .money import case_subsidies
 from .notes import closing_notes
 from .parsing import format_cpr
 from .plan_sheets import plan_case_columns, plan_overview_blocks, plan_sheet, staging_overview_block, staging_sheet
+from .progress import stage
 from .xlsx import Column, Table, Workbook
 
 WORKSHEET_NAME = "konverteringsark.xlsx"
@@ -148,6 +149,7 @@ def overview_blocks(batch) -> list[tuple[str, list[list[object]]]]:  # type: ign
     ]
 
 
+@stage("worksheet", "Skriver konverteringsark")
 def write_worksheet(batch, path: Path, checklist: pd.DataFrame | None = None) -> dict[str, list[str]]:  # type: ignore[no-untyped-def]
     """Write the workbook; returns {table: [sheet names]} (a table may span sheets past Excel's row limit).
 

@@ -10,9 +10,8 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
 
+from convert.fields import MAX_TEXT_LENGTH
 from convert.parsing import parse_amounts_ore, parse_cpr, parse_dates, parse_percentages
-
-MAX_TEXT_LENGTH = 32_767  # Excel's limit for one cell: longer text cannot be written to the worksheet
 
 Text = Series[pd.StringDtype]
 _LEN = {"max_value": MAX_TEXT_LENGTH}

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from convert.parsing import (
     clean_text,
     format_cpr,
+    format_dates,
     invalid_mask,
     is_empty,
     mask_cpr,
@@ -408,3 +409,20 @@ def test_is_empty() -> None:
     raw = pd.Series([None, np.nan, pd.NA, "", "  ", "\t\n", "\u00a0", "x", " x ", 0], dtype=object)
     assert is_empty(raw).tolist() == [True] * 7 + [False] * 3
     assert is_empty(raw).dtype == bool
+
+
+def test_format_dates_danish_order_with_zeros_and_missing() -> None:
+    dates = pd.Series(pd.to_datetime(["2027-01-04 00:00", None, "1899-12-31 00:00", "2261-12-31 13:45"]),
+                      index=[5, 6, 7, 8])
+    text = format_dates(dates)
+    assert text.tolist() == ["04-01-2027", pd.NA, "31-12-1899", "31-12-2261"]
+    assert text.dtype == pd.StringDtype() and list(text.index) == [5, 6, 7, 8]
+    assert text.tolist()[::2] == [d.strftime("%d-%m-%Y") for d in dates.iloc[::2]]
+
+
+def test_parsers_take_a_series_put_together_by_concat() -> None:  # pyarrow then holds it in chunks
+    s = pd.concat([pd.Series(["01-02-2024", "x"], dtype="string"), pd.Series(["2024-03-04"], dtype="string")],
+                  ignore_index=True)
+    assert parse_dates(s).tolist()[::2] == [pd.Timestamp("2024-02-01"), pd.Timestamp("2024-03-04")]
+    assert parse_cpr(pd.concat([s.iloc[:1], pd.Series(["0101501234"], dtype="string")]))["cpr"].tolist()[1] == \
+        "0101501234"

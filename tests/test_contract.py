@@ -1,0 +1,118 @@
+"""The run's validation equals the pandera models' verdict (schemas/ is the contract; the run checks it directly).
+
+`convert.validate.check_table` runs the models' checks through the parsers, once per column, without pandera's
+import and machinery. These tests hold it to the models: on a table of every defect and on the sample batch,
+the failing (row, column, check) triples are exactly those of `SCHEMA.validate(frame, lazy=True)`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pandera.pandas as pa
+import pytest
+
+from convert.config import load_config
+from convert.extract import map_columns, read_input
+from convert.fields import FIELDS
+from convert.validate import check_table, clean
+from schemas import SCHEMAS
+
+SAMPLE = Path(__file__).resolve().parent.parent / "sample_data" / "kp-convert.toml"
+LONG = "x" * 32_768
+
+# column | raw value (one row per defect, on an otherwise valid row); {EMPTY}, {SPACES} and {LONG} are filled in
+DEFECTS = {
+    "cases": """
+        case_id         | {EMPTY}
+        case_id         | {LONG}
+        cpr             | {EMPTY}
+        cpr             | 12345
+        cpr             | 310250-1234
+        cpr             | 0101501234x
+        name            | {LONG}
+        status          | {EMPTY}
+        status          | {SPACES}
+        grant_date      | 31-11-2024
+        grant_date      | 1-2.2024
+        end_date        | 01-13-2024
+        asset_date      | 24-01-01
+        tillaegsprocent | 101
+        tillaegsprocent | -5
+        tillaegsprocent | abc
+        assets          | 12,345
+        assets          | 1.23.456
+        estimate        | kr
+        caseworker      | {LONG}
+        pension_type    | {LONG}
+    """,
+    "documents": """
+        case_id         | {EMPTY}
+        document_id     | {EMPTY}
+        title           | {EMPTY}
+        title           | {LONG}
+        doc_date        | 2024-02-30
+        filename        | {LONG}
+    """,
+    "assets": """
+        cpr              | 999999-9999
+        declaration_date | {EMPTY}
+        declaration_date | i går
+        assets           | 1,2,3
+    """,
+}
+VALID = {
+    "cases": {"case_id": "S-1", "cpr": "010150-1234", "name": "Søren", "title": "Fodbehandling",
+              "benefit": "Fodbehandling", "status": "Aktiv", "grant_date": "01-02-2020", "end_date": "",
+              "tillaegsprocent": "75,5", "pension_type": "Folkepension", "asset_date": "2024-01-01",
+              "assets": "1.234,50", "caseworker": "ABJ", "estimate": "435,00"},
+    "documents": {"case_id": "S-1", "document_id": "D1", "title": "Ansøgning", "doc_type": "Indgående",
+                  "doc_date": "01.02.2024", "filename": "d1.pdf"},
+    "assets": {"cpr": "0101501234", "declaration_date": "01-01-2024", "assets": "45.000,00"},
+}
+
+
+def _pandera_failures(table: str, frame: pd.DataFrame) -> set[tuple[int, str, str]]:
+    try:
+        SCHEMAS[table].validate(frame, lazy=True)
+        return set()
+    except pa.errors.SchemaErrors as exc:
+        cases = exc.failure_cases
+    names = {f.name for f in FIELDS[table]}
+    return {(int(r.index), r.column, "str_length" if str(r.check).startswith("str_length") else str(r.check))
+            for r in cases.itertuples() if r.column in names and not pd.isna(r.index)}
+
+
+def _ours(table: str, frame: pd.DataFrame) -> set[tuple[int, str, str]]:
+    failures, _, _ = check_table(table, frame)  # type: ignore[arg-type]
+    return {(int(i), c, k) for i, c, k in failures[["index", "column", "check"]].itertuples(index=False)}
+
+
+def _frame(table: str) -> pd.DataFrame:
+    rows = [dict(VALID[table])]
+    for line in DEFECTS[table].strip().splitlines():
+        column, value = (part.strip() for part in line.split("|", 1))
+        rows.append({**VALID[table], column: value.format(EMPTY="", SPACES="   ", LONG=LONG)})
+    frame = pd.DataFrame(rows, dtype=object).assign(source_file="x.csv", source_row=range(2, len(rows) + 2))
+    return clean(table, frame, pad_nine_digit_cpr=True)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("table", ["cases", "documents", "assets"])
+def test_every_defect_is_found_exactly_as_the_pandera_model_finds_it(table: str) -> None:
+    frame = _frame(table)
+    ours = _ours(table, frame)
+    assert ours == _pandera_failures(table, frame)
+    assert {i for i, _, _ in ours} == set(range(1, len(frame)))  # every defect row fails, the valid row passes
+
+
+def test_the_sample_batch_gets_the_pandera_verdict() -> None:
+    config = load_config(SAMPLE)
+    found = 0
+    for table, spec in config.inputs.items():
+        frame, _ = map_columns(read_input(spec))
+        frame = clean(table, frame, pad_nine_digit_cpr=config.pad_nine_digit_cpr)  # type: ignore[arg-type]
+        ours = _ours(table, frame)
+        assert ours == _pandera_failures(table, frame), table
+        found += len(ours)
+    assert found  # the sample has planted defects: the comparison is not between two empty sets

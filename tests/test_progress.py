@@ -1,0 +1,74 @@
+"""Stage timing and the progress line: silent off a terminal and on short runs, one line per stage on long ones."""
+
+from __future__ import annotations
+
+import io
+import json
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from convert import progress
+from convert.cli import cli
+from convert.progress import StageClock, stage, stage_block
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+@stage("nap", "Sover")
+def nap(seconds: float) -> str:
+    time.sleep(seconds)
+    return "done"
+
+
+def test_stages_are_timed_only_inside_a_clock() -> None:
+    assert nap(0) == "done"  # no clock: just the function
+    with StageClock() as clock:
+        nap(0.01)
+        nap(0.01)
+        with stage_block("sheet:Sager", "ark Sager"):
+            pass
+    report = clock.report()
+    by_name = {s["name"]: s for s in report["stages"]}
+    assert by_name["nap"]["calls"] == 2 and by_name["nap"]["seconds"] >= 0.02
+    assert by_name["sheet:Sager"]["depth"] == 0 and report["peak_rss_mb"] > 0
+
+
+def test_long_run_on_a_terminal_shows_each_stage(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(progress, "DISPLAY_AFTER", 0.0)
+    monkeypatch.setattr(progress, "_TICK", 0.01)
+    out = Terminal()
+    with StageClock(display=True, stream=out):
+        nap(0.05)
+        nap(0.05)
+    text = out.getvalue()
+    assert text.count("Sover") >= 2 and "\033" not in text  # no ANSI codes: plain Windows consoles too
+    assert text.endswith("s\n") or text.rstrip(" ").endswith("\r")  # the live line is cleared at the end
+
+
+@pytest.mark.parametrize("stream, after", [(io.StringIO(), 0.0), (Terminal(), 60.0)])
+def test_silent_off_a_terminal_and_on_short_runs(monkeypatch: pytest.MonkeyPatch, stream: io.StringIO,
+                                                 after: float) -> None:
+    monkeypatch.setattr(progress, "DISPLAY_AFTER", after)
+    monkeypatch.setattr(progress, "_TICK", 0.01)
+    with StageClock(display=True, stream=stream):
+        nap(0.05)
+    assert stream.getvalue() == ""
+
+
+def test_run_writes_timings_and_stays_quiet_on_stderr(batch_dir: Path) -> None:
+    timings = batch_dir / "timings.json"
+    result = CliRunner().invoke(cli, ["run", str(batch_dir / "kp-convert.toml"), "--out", str(batch_dir / "ud"),
+                                      "--timings", str(timings)], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    report = json.loads(timings.read_text(encoding="utf-8"))
+    names = [s["name"] for s in report["stages"]]
+    assert {"read", "validate", "select", "worksheet", "sheet:Sager", "ledger_csv"} <= set(names)
+    sager = next(s for s in report["sheets"] if s["sheet"] == "Sager")
+    assert sager["rows"] == 3 and sager["columns"][0] == {"header": "ESDH-sagsnr.", "kind": "text", "cells": 3}
+    assert "Sover" not in result.output and "Læser" not in result.output
