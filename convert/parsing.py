@@ -10,6 +10,10 @@ Regexes avoid ``\\s``, ``\\d``, lookarounds and ``\\u`` escapes so pandas can ru
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -232,3 +236,33 @@ def format_dates(d: pd.Series) -> pd.Series:
         return pc.utf8_lpad(pc.cast(values, pa.string()), width, "0")
     text = pc.binary_join_element_wise(part(pc.day(ts), 2), part(pc.month(ts), 2), part(pc.year(ts), 4), "-")
     return pd.Series(pd.array(text, dtype="string"), index=d.index)
+
+
+# ---- parse once: validation parses each typed column, and the pandera models' checks read that parse ------
+
+_PARSED: ContextVar[dict[str, pd.Series] | None] = ContextVar("kp_convert_parsed", default=None)
+
+
+@contextmanager
+def parsed_columns(columns: dict[str, pd.Series]) -> Iterator[None]:
+    """While active, `parsed` answers from `columns` (column name -> its parse) instead of parsing again."""
+    token = _PARSED.set(columns)
+    try:
+        yield
+    finally:
+        _PARSED.reset(token)
+
+
+def parsed(s: pd.Series, parse: Callable[[pd.Series], pd.Series]) -> pd.Series:
+    """The parse of column `s`: from `parsed_columns` when validation already made it, else `parse(s)`.
+
+    pandera may hand a check the column without its empty cells, hence the reindex to the check's own rows."""
+    cache = _PARSED.get()
+    if cache is not None and s.name in cache:
+        return cache[s.name].reindex(s.index)
+    return parse(s)
+
+
+def cpr_value(s: pd.Series) -> pd.Series:
+    """The normalised CPR of each cell (<NA> where invalid), for checks that only ask "is it a CPR?"."""
+    return parse_cpr(s, pad_nine_digits=False)["cpr"]

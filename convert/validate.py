@@ -1,19 +1,15 @@
-"""Validate mapped tables against their contract (the pandera models in `schemas/`) and type the rows that pass.
+"""Validate mapped tables with their pandera models (`schemas/`), lazily, and type the rows that pass.
 
 Every failing row becomes one `rejected` ledger line listing all its problems in Danish, naming the column
-and the value (CPR masked). For the batch's inputs (`validate_and_type`) each typed column is parsed once: the
-parse both finds the invalid cells and gives the typed values of the rows that pass. There the models' checks
-run as the vectorised parsers directly: pandera's import and machinery cost a third of a small run, and
-tests/test_contract.py proves the verdicts equal pandera's `validate(lazy=True)` on every kind of defect.
-Other tables (the reconcile inputs) are validated by their pandera model (`validate_table`, `type_rows`).
+and the value (CPR masked). Each typed column is parsed once: the models' checks read that parse (through
+`convert.parsing.parsed_columns`) and the rows that pass keep it as their typed values.
 """
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
-from .fields import ESDH_TABLES, FIELDS, MAX_TEXT_LENGTH, TABLE_LABELS, TableName, spec
+from .fields import FIELDS, TABLE_LABELS, TableName, spec
 from .frames import lookup
 from .ledger import SOURCE_ROW, ledger_rows
 from .parsing import (
@@ -23,6 +19,7 @@ from .parsing import (
     parse_cpr,
     parse_dates,
     parse_percentages,
+    parsed_columns,
 )
 from .progress import stage
 
@@ -62,50 +59,37 @@ def clean(table: TableName, frame: pd.DataFrame, *, pad_nine_digit_cpr: bool) ->
     return frame.assign(**cols)
 
 
-# the model's check per field kind, and the parser that decides it (a cell passes if it parses)
-_KIND_CHECKS = {"cpr": "valid_cpr", "date": "danish_date", "amount": "danish_amount", "percent": "percentage"}
 _PARSERS = {"date": parse_dates, "amount": parse_amounts_ore, "percent": parse_percentages}
 
 
-def check_table(table: TableName, frame: pd.DataFrame
-                ) -> tuple[pd.DataFrame, dict[str, pd.Series], pd.Series | None]:
-    """The contract's checks on a cleaned frame (empty cells are <NA>), each typed column parsed once: for the
-    batch's inputs, whose required fields are exactly the models' non-nullable ones (tests/test_contract.py).
-
-    Returns the failures (columns index, column, check: one row per failing cell and check, as pandera's
-    `failure_cases`), the typed columns for every row (NA where a cell is empty or invalid) and, for a table
-    with a CPR column, why each invalid CPR is invalid."""
-    if table not in ESDH_TABLES:
-        raise ValueError(f"{table}: validate it by its model (validate_table)")
-    found: list[pd.DataFrame] = []
+def parse_table(table: TableName, frame: pd.DataFrame) -> tuple[dict[str, pd.Series], pd.Series | None]:
+    """Each typed column parsed once (<NA> where empty or invalid), and why each invalid CPR is invalid."""
     typed: dict[str, pd.Series] = {}
     cpr_errors: pd.Series | None = None
-
-    def fail(mask: object, column: str, check: str) -> None:
-        idx = frame.index[np.asarray(mask, dtype=bool)]
-        if len(idx):
-            found.append(pd.DataFrame({"index": idx, "column": column, "check": check}))
-
     for f in FIELDS[table]:
         s = frame[f.name]
-        empty = s.isna().to_numpy(dtype=bool)
-        if f.required:
-            fail(empty, f.name, "not_nullable")
-        if f.kind == "text":
-            fail(s.str.len().gt(MAX_TEXT_LENGTH).to_numpy(dtype=bool, na_value=False), f.name, "str_length")
-            continue
         if f.kind == "cpr":
             parsed = parse_cpr(s, pad_nine_digits=False)
-            value = parsed["cpr"]
+            typed[f.name] = parsed["cpr"].astype("string")
             typed["cpr_replacement"] = parsed["replacement"].astype(bool)
             cpr_errors = parsed["error"]
-        else:
-            value = _PARSERS[f.kind](s)
-        typed[f.name] = value.astype("string") if f.kind == "cpr" else value
-        fail(~empty & value.isna().to_numpy(dtype=bool), f.name, _KIND_CHECKS[f.kind])
-    failures = (pd.concat(found, ignore_index=True) if found
-                else pd.DataFrame({"index": frame.index[:0], "column": "", "check": ""}))
-    return failures, typed, cpr_errors
+        elif f.kind in _PARSERS:
+            typed[f.name] = _PARSERS[f.kind](s)
+    return typed, cpr_errors
+
+
+def schema_failures(table: TableName, frame: pd.DataFrame, typed: dict[str, pd.Series]) -> pd.DataFrame:
+    """The table's pandera model, lazily (every failure at once); its checks read the parses in `typed`."""
+    import pandera.pandas as pa  # heavy: only when a run validates
+
+    from schemas import SCHEMAS
+
+    with parsed_columns(typed):
+        try:
+            SCHEMAS[table].validate(frame, lazy=True)
+        except pa.errors.SchemaErrors as exc:
+            return exc.failure_cases
+    return pd.DataFrame({"index": frame.index[:0], "column": "", "check": ""})
 
 
 def _messages(table: TableName, failures: pd.DataFrame, frame: pd.DataFrame,
@@ -146,46 +130,13 @@ def _rejections(table: TableName, frame: pd.DataFrame, problems: pd.DataFrame) -
 
 @stage("validate", "Validerer", detail=lambda table, *_: TABLE_LABELS[table])
 def validate_and_type(table: TableName, frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The batch's inputs (cases, documents, assets): returns (rows that pass, with typed columns: cpr
-    normalised, dates, amounts in øre, percentages; ledger rows for the rejected). Each column parsed once."""
-    failures, typed, cpr_errors = check_table(table, frame)
-    problems = _messages(table, failures, frame, cpr_errors)
+    """Returns (rows that pass, with typed columns: cpr normalised, dates, amounts in øre, percentages;
+    ledger rows for the rejected)."""
+    typed, cpr_errors = parse_table(table, frame)
+    problems = _messages(table, schema_failures(table, frame, typed), frame, cpr_errors)
     passed = frame.drop(index=problems.index)
     return passed.assign(**{name: col[passed.index] for name, col in typed.items()}), \
         _rejections(table, frame, problems)
-
-
-def validate_table(table: TableName, frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Any table, by its pandera model (the reconcile inputs): returns (rows that pass, still text; ledger rows
-    for the rejected). `type_rows` types them."""
-    import pandera.pandas as pa  # heavy: only when a table is validated by its model
-
-    from schemas import SCHEMAS
-
-    try:
-        SCHEMAS[table].validate(frame, lazy=True)
-        return frame, ledger_rows(frame.iloc[:0], table, "rejected", "", "")
-    except pa.errors.SchemaErrors as exc:
-        problems = _messages(table, exc.failure_cases, frame)
-    return frame.drop(index=problems.index), _rejections(table, frame, problems)
-
-
-def type_rows(table: TableName, frame: pd.DataFrame) -> pd.DataFrame:
-    """Parse validated text into typed columns (cpr normalised; dates; amounts in øre; percentages)."""
-    out = {}
-    for f in FIELDS[table]:
-        s = frame[f.name]
-        if f.kind == "cpr":
-            parsed = parse_cpr(s, pad_nine_digits=False)
-            out[f.name] = parsed["cpr"].astype("string")
-            out["cpr_replacement"] = parsed["replacement"].astype(bool)
-        elif f.kind == "date":
-            out[f.name] = parse_dates(s)
-        elif f.kind == "amount":
-            out[f.name] = parse_amounts_ore(s)  # øre, exact
-        elif f.kind == "percent":
-            out[f.name] = parse_percentages(s)
-    return frame.assign(**out)
 
 
 @stage("duplicates", "Finder dubletter i", detail=lambda table, *_: TABLE_LABELS[table])

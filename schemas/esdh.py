@@ -11,7 +11,7 @@ import pandera.pandas as pa
 from pandera.typing import Series
 
 from convert.fields import MAX_TEXT_LENGTH
-from convert.parsing import parse_amounts_ore, parse_cpr, parse_dates, parse_percentages
+from convert.parsing import cpr_value, parse_amounts_ore, parse_dates, parse_percentages, parsed
 
 Text = Series[pd.StringDtype]
 _LEN = {"max_value": MAX_TEXT_LENGTH}
@@ -43,19 +43,19 @@ class CaseRecord(_Record):
 
     @pa.check("cpr", name="valid_cpr")
     def _cpr(cls, s: Series[str]) -> Series[bool]:
-        return parse_cpr(s, pad_nine_digits=False)["cpr"].notna()
+        return parsed(s, cpr_value).notna()
 
     @pa.check("grant_date", "end_date", "asset_date", name="danish_date")
     def _date(cls, s: Series[str]) -> Series[bool]:
-        return parse_dates(s).notna()
+        return parsed(s, parse_dates).notna()
 
     @pa.check("assets", "estimate", name="danish_amount")
     def _amount(cls, s: Series[str]) -> Series[bool]:
-        return parse_amounts_ore(s).notna()
+        return parsed(s, parse_amounts_ore).notna()
 
     @pa.check("tillaegsprocent", name="percentage")
     def _percent(cls, s: Series[str]) -> Series[bool]:
-        return parse_percentages(s).notna()
+        return parsed(s, parse_percentages).notna()
 
 
 class DocumentRecord(_Record):
@@ -70,7 +70,7 @@ class DocumentRecord(_Record):
 
     @pa.check("doc_date", name="danish_date")
     def _date(cls, s: Series[str]) -> Series[bool]:
-        return parse_dates(s).notna()
+        return parsed(s, parse_dates).notna()
 
 
 class AssetRecord(_Record):
@@ -82,15 +82,15 @@ class AssetRecord(_Record):
 
     @pa.check("cpr", name="valid_cpr")
     def _cpr(cls, s: Series[str]) -> Series[bool]:
-        return parse_cpr(s, pad_nine_digits=False)["cpr"].notna()
+        return parsed(s, cpr_value).notna()
 
     @pa.check("declaration_date", name="danish_date")
     def _date(cls, s: Series[str]) -> Series[bool]:
-        return parse_dates(s).notna()
+        return parsed(s, parse_dates).notna()
 
     @pa.check("assets", name="danish_amount")
     def _amount(cls, s: Series[str]) -> Series[bool]:
-        return parse_amounts_ore(s).notna()
+        return parsed(s, parse_amounts_ore).notna()
 
 
 class EsdhExportRecord(_Record):

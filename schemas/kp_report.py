@@ -9,7 +9,7 @@ from __future__ import annotations
 import pandera.pandas as pa
 from pandera.typing import Series
 
-from convert.parsing import parse_cpr, parse_dates
+from convert.parsing import cpr_value, parse_dates, parsed
 
 from .esdh import _LEN, Text, _Record
 
@@ -29,8 +29,8 @@ class KpReportRecord(_Record):
 
     @pa.check("cpr", name="valid_cpr")
     def _cpr(cls, s: Series[str]) -> Series[bool]:
-        return parse_cpr(s, pad_nine_digits=False)["cpr"].notna()
+        return parsed(s, cpr_value).notna()
 
     @pa.check("application_date", "start_date", "end_date", name="danish_date")
     def _date(cls, s: Series[str]) -> Series[bool]:
-        return parse_dates(s).notna()
+        return parsed(s, parse_dates).notna()

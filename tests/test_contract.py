@@ -1,8 +1,7 @@
-"""The run's validation equals the pandera models' verdict (schemas/ is the contract; the run checks it directly).
-
-`convert.validate.check_table` runs the models' checks through the parsers, once per column, without pandera's
-import and machinery. These tests hold it to the models: on a table of every defect and on the sample batch,
-the failing (row, column, check) triples are exactly those of `SCHEMA.validate(frame, lazy=True)`.
+"""Parse once, same verdict: the run validates with the pandera models while their checks read the parses the
+run made anyway (`convert.parsing.parsed_columns`). These tests hold that to the models on their own: on a table
+of every defect and on the sample batch, the failing (row, column, check) triples are exactly those of a plain
+`SCHEMA.validate(frame, lazy=True)` that parses every column itself.
 """
 
 from __future__ import annotations
@@ -16,7 +15,7 @@ import pytest
 from convert.config import load_config
 from convert.extract import map_columns, read_input
 from convert.fields import FIELDS
-from convert.validate import check_table, clean
+from convert.validate import clean, parse_table, schema_failures
 from schemas import SCHEMAS
 
 SAMPLE = Path(__file__).resolve().parent.parent / "sample_data" / "kp-convert.toml"
@@ -85,8 +84,12 @@ def _pandera_failures(table: str, frame: pd.DataFrame) -> set[tuple[int, str, st
 
 
 def _ours(table: str, frame: pd.DataFrame) -> set[tuple[int, str, str]]:
-    failures, _, _ = check_table(table, frame)  # type: ignore[arg-type]
-    return {(int(i), c, k) for i, c, k in failures[["index", "column", "check"]].itertuples(index=False)}
+    typed, _ = parse_table(table, frame)  # type: ignore[arg-type]
+    failures = schema_failures(table, frame, typed)  # type: ignore[arg-type]
+    names = {f.name for f in FIELDS[table]}
+    return {(int(i), c, "str_length" if str(k).startswith("str_length") else str(k))
+            for i, c, k in failures[["index", "column", "check"]].itertuples(index=False)
+            if c in names and not pd.isna(i)}
 
 
 def _frame(table: str) -> pd.DataFrame:
@@ -116,3 +119,29 @@ def test_the_sample_batch_gets_the_pandera_verdict() -> None:
         assert ours == _pandera_failures(table, frame), table
         found += len(ours)
     assert found  # the sample has planted defects: the comparison is not between two empty sets
+
+
+def test_the_run_validates_with_the_pandera_model(monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: list[str] = []
+    real = SCHEMAS["assets"].validate
+
+    def spy(frame, **kwargs):  # type: ignore[no-untyped-def]
+        seen.append("assets")
+        return real(frame, **kwargs)
+
+    monkeypatch.setattr(SCHEMAS["assets"], "validate", spy)
+    frame = _frame("assets")
+    from convert.validate import validate_and_type
+    passed, rejected = validate_and_type("assets", frame)
+    assert seen == ["assets"] and len(passed) == 1 and len(rejected) == len(frame) - 1
+
+
+def test_checks_read_the_parse_instead_of_parsing_again() -> None:
+    from convert.parsing import parsed, parsed_columns
+
+    def must_not_run(s: pd.Series) -> pd.Series:
+        raise AssertionError("parsed twice")
+
+    column = pd.Series(["a", None, "b"], name="x", dtype="string")
+    with parsed_columns({"x": pd.Series([1, pd.NA, 2], dtype="Int64")}):
+        assert parsed(column.dropna(), must_not_run).tolist() == [1, 2]

@@ -20,7 +20,7 @@ from ..errors import InputError
 from ..extract import _cell_text, map_columns, ragged_rejections, read_input
 from ..fields import normalise_header
 from ..parsing import format_cpr, is_empty, parse_cpr, parse_dates
-from ..validate import clean, split_duplicates, type_rows, validate_table
+from ..validate import clean, split_duplicates, validate_and_type
 
 SHEET = "Sager"
 # the worksheet's headers (convert/worksheet.py) -> the names used here; None = optional
@@ -186,8 +186,7 @@ def read_report(spec: InputSpec, label: str, *, pad_nine_digit_cpr: bool) -> Rep
 
 def validated(table: str, frame: pd.DataFrame, key: str = "case_id") -> tuple[pd.DataFrame, pd.DataFrame]:
     """Rows that pass the table's schema, typed, and repeated ids split off; returns (rows, ledger rows)."""
-    passed, rejected = validate_table(table, frame)  # type: ignore[arg-type]
-    typed = type_rows(table, passed)  # type: ignore[arg-type]
+    typed, rejected = validate_and_type(table, frame)  # type: ignore[arg-type]
     has_id = typed[key].notna()
     kept, dups = split_duplicates(table, typed[has_id], key)  # type: ignore[arg-type]
     rows = pd.concat([kept, typed[~has_id]]).sort_index()
