@@ -85,7 +85,7 @@ def build_batch(config: Config) -> Batch:
                                   pd.Timestamp(config.cutover_date)))
 
     documents = valid.get("documents")
-    converted_docs = documents.iloc[:0] if documents is not None else None
+    converted_docs = None
     if documents is not None:
         documents, doc_dups = split_duplicates("documents", documents, "document_id")
         ledger.append(doc_dups)
