@@ -13,6 +13,7 @@ from pathlib import Path
 import click
 
 from .errors import EXIT_DIFFERENCES, EXIT_OK, EXIT_REJECTED_ROWS, KpConvertError
+from .privacy import scrub_cpr_text
 
 EPILOG_EXIT = ("Exit codes: 0 done; 1 done, but rows were rejected (reconcile: differences found); "
                "2 usage or configuration error; "
@@ -66,9 +67,10 @@ def run(config_file: Path, out_dir: Path | None, documents_folder: Path | None, 
 
     A worksheet already in the output folder keeps the team's checklist entries: they are carried over to
     the same ESDH case, and entries of cases that left the batch are kept in the sheet 'Udgåede sager'."""
-    from .config import load_config
     from .pipeline import run as run_pipeline
     from .progress import StageClock
+    from .settings.batch import load_config
+    from .write.console import run_summary
 
     started = time.time()
     config = load_config(config_file)
@@ -88,7 +90,8 @@ def run(config_file: Path, out_dir: Path | None, documents_folder: Path | None, 
                                        force=force, pseudonymise_key=key)
     if timings_file is not None:
         _write_timings(timings_file, clock.report())
-    _print_summary(batch, written)
+    for line, to_stderr in run_summary(batch, written):
+        _say(line, err=to_stderr)
     click.get_current_context().exit(EXIT_REJECTED_ROWS if batch.rejected_count else EXIT_OK)
 
 
@@ -96,13 +99,13 @@ def run(config_file: Path, out_dir: Path | None, documents_folder: Path | None, 
 @click.argument("config_file", type=click.Path(dir_okay=False, path_type=Path))
 def plan(config_file: Path) -> None:
     """Plan the manual conversion described by CONFIG_FILE ([planning]) and print it; writes nothing."""
-    from .config import load_config
     from .pipeline import build_batch
-    from .plan_sheets import plan_console_lines
+    from .settings.batch import load_config
+    from .write.console import plan_lines
 
     batch = build_batch(load_config(config_file))
     _say(f"kp-convert: {batch.config.batch_name} – {len(batch.cases)} sager konverteres")
-    for line in plan_console_lines(batch):
+    for line in plan_lines(batch):
         _say(line)
     _say(f"Skriv planen, rapporten og konverteringsarket: kp-convert run {config_file}")
 
@@ -112,8 +115,8 @@ def plan(config_file: Path) -> None:
 @click.option("--force", is_flag=True, help="Overwrite an existing file.")
 def init(path: Path, force: bool) -> None:
     """Write a fully commented configuration template to PATH (default kp-convert.toml)."""
-    from .config import template_text
     from .errors import OutputError
+    from .settings.template import template_text
 
     if path.exists() and not force:
         raise OutputError(f"{path} findes allerede", hint="brug --force for at overskrive den")
@@ -138,16 +141,16 @@ def init(path: Path, force: bool) -> None:
 def sample(out_dir: Path, cases: int, documents_per_case: float, seed: int, defects: bool,
            document_files: bool) -> None:
     """Write a synthetic, fictitious ESDH export set (cases, documents, asset declarations) and a config."""
-    from .config import template_text
+    from .devtools.sample import generate_sample_with_report
     from .errors import OutputError
-    from .sample import generate_sample_with_report
+    from .settings.template import template_text
 
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
         files, planted = generate_sample_with_report(out_dir, cases=cases, seed=seed,
                                                      documents_per_case=documents_per_case, defects=defects)
         if document_files:
-            from .sample_files import write_document_files
+            from .devtools.sample_files import write_document_files
 
             files["files"], _ = write_document_files(out_dir, defects, {c for d in planted for c in d.case_ids})
         config = out_dir / "kp-convert.toml"
@@ -172,9 +175,9 @@ def sample(out_dir: Path, cases: int, documents_per_case: float, seed: int, defe
 def spec(config_file: Path, out_dir: Path | None, documents_folder: Path | None) -> None:
     """Write the conversion order for Netcompany (bestilling.docx/.md, bestilling_data.xlsx) and the letter
     material for the system administrator (brevtekst.docx), from the batch described by CONFIG_FILE."""
-    from .config import load_config
+    from .order.spec import write_order
     from .pipeline import build_batch
-    from .spec import write_order
+    from .settings.batch import load_config
 
     config = load_config(config_file)
     batch = build_batch(config)
@@ -209,10 +212,9 @@ def reconcile(config_file: Path, kp_report: Path | None, worksheet: Path | None,
     """Reconcile the batch's worksheet against a KP case report (and an ESDH export): write afstemning.xlsx.
 
     Exit code 0 when every case reconciles, 1 when differences were found."""
-    from .config import load_config
     from .reconcile.pipeline import run_reconcile
     from .reconcile.report import summary_lines
-    from .reconcile.settings import reconcile_settings
+    from .settings.batch import load_config, reconcile_settings
 
     config = load_config(config_file)
     settings = reconcile_settings(config, kp_report=kp_report, esdh_export=esdh_export, worksheet=worksheet,
@@ -233,44 +235,8 @@ def _write_timings(path: Path, report: dict[str, object]) -> None:
         raise OutputError(f"Kan ikke skrive {path} ({exc.strerror})") from None
 
 
-def _print_summary(batch, written: dict[str, Path]) -> None:  # type: ignore[no-untyped-def]
-    from .compute import FLAGS
-    from .fields import TABLE_LABELS
-
-    cfg = batch.config
-    _say(f"kp-convert: {cfg.batch_name} – startdato i KP {cfg.cutover_date:%d-%m-%Y}")
-    counts = batch.outcome_counts()
-    for table in ("cases", "documents", "assets"):
-        if table in counts.index:
-            r = counts.loc[table]
-            _say(f"  {TABLE_LABELS[table].capitalize():<18} {int(r.sum()):>7} læst · {int(r['converted']):>7} "
-                 f"konverteres · {int(r['excluded']):>6} udeladt · {int(r['rejected']):>5} afvist")
-    flags = batch.flag_counts()
-    if flags:
-        _say("  Bemærkninger på sager der konverteres:")
-        for code, label in FLAGS.items():
-            if flags.get(code):
-                _say(f"    {label:<52} {flags[code]:>6}")
-    from .plan_sheets import plan_console_lines
-
-    for line in plan_console_lines(batch):
-        _say(line)
-    for info in batch.inputs.values():
-        for warning in info.get("warnings", []):
-            _say(f"  Bemærk: {warning}", err=True)
-    for extension in batch.extensions:  # re-run report, pseudonymisation
-        for line in extension.console_lines():
-            _say(f"  {line}")
-    folder = next(iter(written.values())).parent if written else None
-    _say(f"  Filer i {folder}: " + ", ".join(written))
-    if batch.rejected_count:
-        _say(f"  {batch.rejected_count} poster er afvist – se arket 'Afviste' i konverteringsarket.", err=True)
-
-
 def _say(text: str, *, err: bool = False) -> None:
     """Every line the tool prints: a CPR-shaped number never reaches the console in full."""
-    from .pseudonymise import scrub_cpr_text
-
     click.echo(scrub_cpr_text(text), err=err)
 
 

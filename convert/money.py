@@ -70,12 +70,6 @@ def percent_from_float(value: float) -> Decimal:
         raise ValueError(f"not a percentage: {value!r}") from None
 
 
-def format_kr(amount: Decimal, *, suffix: bool = True) -> str:
-    """Danish display, always two decimals: Decimal('1234.5') -> '1.234,50 kr.'."""
-    text = f"{amount.quantize(ORE, rounding=ROUND_HALF_UP):,.2f}".replace(",", "X").replace(".", ",").replace("X", ".")
-    return f"{text} kr." if suffix else text
-
-
 def case_subsidies(estimate_ore: pd.Series, tillaegsprocent: pd.Series, agreement: Decimal | None,
                    rounding: str = DEFAULT_ROUNDING) -> pd.DataFrame:
     """Per case, in øre (Int64): the subsidy for its estimate, and for a treatment at the agreed price.

@@ -6,7 +6,6 @@ CPR always gives the same pseudonym, so a supplier's questions can be traced bac
 32 random bytes in a key file that stays with the user (made on first use, readable by the owner only).
 Pseudonymised data is still personal data under the GDPR: share it by a secure channel, never with the key.
 
-Module-level imports stay light: the CLI uses `scrub_cpr_text` on every message, also for `--help`-fast paths.
 """
 
 from __future__ import annotations
@@ -19,28 +18,20 @@ import os
 import re
 import secrets
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+import pandas as pd
+
+from .batch import Batch
 from .errors import ConfigError, OutputError
-
-if TYPE_CHECKING:
-    import pandas as pd
+from .privacy import CPR_IN_TEXT, MASKED_IN_TEXT
+from .write.worksheet.layout import WORKSHEET_NAME
 
 KEY_FILE_NAME = "kp-convert.key"
 PREFIX = "PS-"
 REMOVED = "[fjernet]"
 MASKED_CPR = "[CPR]"
 FOLDER_SUFFIX = "-pseudonymiseret"
-# ten digits, optionally DDMMYY-SSSS or DDMMYY SSSS, not inside a longer number
-_CPR_IN_TEXT = re.compile(r"(?<![0-9])([0-9]{6})[- ]?([0-9]{4})(?![0-9])")
-_MASKED_IN_TEXT = re.compile(r"(?<![0-9])[0-9]{6}-xxxx")
-
-
-def scrub_cpr_text(text: str) -> str:
-    """Mask anything shaped like a full CPR number as DDMMYY-xxxx (for console and log lines)."""
-    return _CPR_IN_TEXT.sub(r"\1-xxxx", text)
-
-
 # ---- the key -----------------------------------------------------------------------------------------
 
 def default_key_path(config_source: Path | None) -> Path:
@@ -107,8 +98,8 @@ def pseudonym(cpr: str, key: bytes) -> str:
 def _scrub(text: object, key: bytes) -> object:
     if not isinstance(text, str):
         return text
-    text = _CPR_IN_TEXT.sub(lambda m: pseudonym(m.group(1) + m.group(2), key), text)
-    return _MASKED_IN_TEXT.sub(MASKED_CPR, text)  # a masked CPR still tells the birth date
+    text = CPR_IN_TEXT.sub(lambda m: pseudonym(m.group(1) + m.group(2), key), text)
+    return MASKED_IN_TEXT.sub(MASKED_CPR, text)  # a masked CPR still tells the birth date
 
 
 def _scrub_series(s: pd.Series, key: bytes) -> pd.Series:
@@ -127,10 +118,8 @@ def _remove_names(text: pd.Series, names: pd.Series) -> pd.Series:
     return text.combine(names, one).astype(text.dtype)
 
 
-def pseudonymise_batch(batch, key: bytes):  # type: ignore[no-untyped-def]
+def pseudonymise_batch(batch: Batch, key: bytes) -> Batch:
     """The same batch with CPR numbers as pseudonyms, names removed and CPR-shaped text scrubbed everywhere."""
-    import pandas as pd
-
     cases = batch.cases
     names = cases["name"]
     name_of_case = pd.Series(names.to_numpy(), index=cases["case_id"].to_numpy())
@@ -176,7 +165,7 @@ class PseudonymisedNote:
             ["Bemærk", "Pseudonymiserede data er stadig personoplysninger: send dem sikkert, og aldrig med nøglen"],
         ])]
 
-    def tables(self) -> list:  # type: ignore[type-arg]
+    def tables(self) -> list[Any]:
         return []
 
     def console_lines(self) -> list[str]:
@@ -188,8 +177,6 @@ class PseudonymisedNote:
 
 def check_output_folder(folder: Path, *, pseudonymised: bool) -> None:
     """Never mix real and pseudonymised outputs in one folder (the real worksheet holds the team's work)."""
-    from .worksheet import WORKSHEET_NAME
-
     folder = Path(folder)
     if not (folder / WORKSHEET_NAME).exists():
         return

@@ -11,27 +11,37 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
-from .errors import InputError, OutputError
-from .fields import normalise_header
-from .progress import stage
-from .worksheet import CASE_ID, CHECKLIST, CHECKLIST_HEADERS, WORKSHEET_NAME, case_table
-from .xlsx import Column, Table
+from schemas.batch import ConvertedCase as C
 
-CASE_SHEET = "Sager"
-LEFT_SHEET = "Udgåede sager"
-REASON = "Udgået fordi"
-CONTEXT = ("CPR-nr.", "Navn", "Sagstitel")  # kept with an entry whose case left, so the team knows who it was
-SHEET, ROW = "_sheet", "_row"  # where a row was read
-HEADER_SCAN_ROWS = 10
-_KNOWN = {normalise_header(h): h for h in (CASE_ID, *CHECKLIST_HEADERS, *CONTEXT, REASON)}
+from .batch import Batch
+from .errors import InputError, OutputError
+from .progress import stage
+from .read.headers import normalise_header
+from .write.worksheet.layout import (
+    CASE_ID,
+    CASE_SHEET,
+    CHECKLIST,
+    CHECKLIST_HEADERS,
+    CONTEXT,
+    LEFT_SHEET,
+    REASON,
+    WORKSHEET_NAME,
+    open_lock,
+)
+from .write.worksheet.read import ROW, SHEET, empty_rows, filled, read_worksheet
+from .write.worksheet.write import case_table
+from .write.xlsx import Column, Table
+
 _TEXT_ENTRY = {c.header for c in CHECKLIST if c.kind == "text"}
 _DATE_ENTRY = {c.header for c in CHECKLIST if c.kind == "date"}
+_FORCE_HINT = ("gendan arket fra en sikkerhedskopi, flyt det væk, eller kør med --force for at skrive et nyt ark "
+               "uden teamets afkrydsninger")
 
 
 @dataclass(frozen=True)
@@ -45,12 +55,6 @@ class PreviousWorksheet:
 
 # ---- read ------------------------------------------------------------------------------------------
 
-def lock_files(path: Path) -> list[Path]:
-    """Owner files Excel and LibreOffice keep next to a workbook while it is open."""
-    name = path.name
-    return [path.with_name(n) for n in (f"~${name}", f"~${name[2:]}", f".~lock.{name}#")]
-
-
 @stage("previous", "Læser det forrige konverteringsark")
 def load_previous(folder: Path, *, force: bool = False) -> PreviousWorksheet | None:
     """The worksheet already in `folder`, or None. Refuses one that is open or unreadable (unless `force`)."""
@@ -61,8 +65,8 @@ def load_previous(folder: Path, *, force: bool = False) -> PreviousWorksheet | N
         try:
             return dataclasses.replace(read_previous_worksheet(path), discarded=True)
         except (InputError, OutputError):  # unreadable: nothing to count, it is overwritten as asked
-            return PreviousWorksheet(path, _empty_rows(), discarded=True)
-    lock = next((p for p in lock_files(path) if p.exists()), None)
+            return PreviousWorksheet(path, empty_rows(), discarded=True)
+    lock = open_lock(path)
     if lock is not None:
         raise OutputError(f"{path.name} ser ud til at være åben i Excel eller LibreOffice (låsefilen {lock.name} "
                           f"findes i {path.parent}) – luk arket og kør igen",
@@ -71,30 +75,9 @@ def load_previous(folder: Path, *, force: bool = False) -> PreviousWorksheet | N
 
 
 def read_previous_worksheet(path: Path) -> PreviousWorksheet:
-    import openpyxl  # heavy: only when there is a previous worksheet
-
-    try:
-        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except PermissionError:
-        raise OutputError(f"{path.name} er låst af et andet program (er det åbent i Excel?) – luk det og kør igen"
-                          ) from None
-    except Exception as exc:  # noqa: BLE001 – openpyxl raises many kinds on a damaged file
-        raise InputError(f"Det tidligere konverteringsark {path} kan ikke læses – filen er beskadiget eller ikke "
-                         f"et regneark ({type(exc).__name__}) – så teamets afkrydsninger i det kan ikke overføres",
-                         hint="gendan arket fra en sikkerhedskopi, flyt det væk, eller kør med --force for at "
-                              "skrive et nyt ark uden afkrydsningerne") from None
-    try:
-        names = wb.sheetnames
-        case_sheets = [n for n in names if n == CASE_SHEET or re.fullmatch(r"Sager \(\d+\)", n)]
-        if not case_sheets:
-            raise InputError(f"Det tidligere konverteringsark {path} har intet ark '{CASE_SHEET}' "
-                             f"(arkene hedder: {', '.join(names)})",
-                             hint="giv arket sit navn tilbage, eller kør med --force for at skrive et nyt ark "
-                                  "uden afkrydsningerne")
-        parts = [_read_sheet(wb[n], path) for n in case_sheets + [n for n in names if n == LEFT_SHEET]]
-    finally:
-        wb.close()
-    return PreviousWorksheet(path, pd.concat(parts, ignore_index=True) if parts else _empty_rows())
+    """The Sager sheets and 'Udgåede sager' of the worksheet: the team's entries are carried from them."""
+    rows = read_worksheet(path, sheets=(CASE_SHEET, LEFT_SHEET), hint=_FORCE_HINT).rows
+    return PreviousWorksheet(path, rows)
 
 
 def read_checklist(path: Path | str, *, include_left: bool = False) -> pd.DataFrame:
@@ -107,79 +90,14 @@ def read_checklist(path: Path | str, *, include_left: bool = False) -> pd.DataFr
     if not include_left:
         rows = rows[rows[SHEET] != LEFT_SHEET]
     entries = _normalise(rows.reindex(columns=[CASE_ID, *CHECKLIST_HEADERS]), CHECKLIST_HEADERS)
-    keep = entries[CHECKLIST_HEADERS].map(_filled).any(axis=1) & entries[CASE_ID].ne("")
+    keep = entries[CHECKLIST_HEADERS].map(filled).any(axis=1) & entries[CASE_ID].ne("")
     return entries[keep].drop_duplicates(CASE_ID).set_index(CASE_ID)[CHECKLIST_HEADERS]
-
-
-def _empty_rows() -> pd.DataFrame:
-    return pd.DataFrame({SHEET: pd.Series(dtype=object), ROW: pd.Series(dtype="int64"),
-                         CASE_ID: pd.Series(dtype=object)})
-
-
-def _read_sheet(ws, path: Path) -> pd.DataFrame:  # type: ignore[no-untyped-def]
-    if hasattr(ws, "reset_dimensions"):
-        ws.reset_dimensions()  # a sheet saved by another program may state a wrong size: read what is there
-    header: list[str] | None = None
-    records: list[tuple[int, list[object]]] = []
-    for r, row in enumerate(ws.iter_rows(values_only=True), start=1):
-        if header is None:
-            cells = ["" if v is None else str(v).strip() for v in row]
-            if any(normalise_header(c) == normalise_header(CASE_ID) for c in cells):
-                header = cells
-            elif r >= HEADER_SCAN_ROWS:
-                break
-            continue
-        if any(_filled(v) for v in row):
-            records.append((r, list(row)))
-    if header is None:
-        raise InputError(f"Arket '{ws.title}' i det tidligere konverteringsark {path.name} har ingen kolonne "
-                         f"'{CASE_ID}' i de første {HEADER_SCAN_ROWS} rækker, så afkrydsningerne kan ikke kobles "
-                         "til sagerne", hint="giv kolonnen sin overskrift tilbage, eller kør med --force")
-    width = max([len(header), *(len(v) for _, v in records)])
-    names = _column_names(header + [""] * (width - len(header)))
-    data: dict[str, list[object]] = {name: [] for name in names}
-    for _, values in records:
-        for name, v in zip(names, values + [None] * (width - len(values)), strict=True):
-            data[name].append(v)
-    frame = pd.DataFrame(data, dtype=object)
-    key = frame[CASE_ID].map(_key) if len(frame) else pd.Series(dtype=object)
-    return pd.concat([pd.DataFrame({SHEET: ws.title, ROW: [r for r, _ in records], CASE_ID: key}, dtype=object),
-                      frame.drop(columns=CASE_ID)], axis=1).astype({ROW: "int64"})
-
-
-def _column_names(header: list[str]) -> list[str]:
-    """The sheet's headers: the tool's own by their canonical text, blank ones by letter, repeats numbered."""
-    from openpyxl.utils import get_column_letter
-
-    names: list[str] = []
-    for i, h in enumerate(header, start=1):
-        name = _KNOWN.get(normalise_header(h), h) if h else f"Kolonne {get_column_letter(i)}"
-        base, n = name, 2
-        while name in names:
-            name, n = f"{base} ({n})", n + 1
-        names.append(name)
-    return names
-
-
-def _filled(v: object) -> bool:
-    if isinstance(v, str):
-        return bool(v.strip())
-    try:
-        return v is not None and not bool(pd.isna(v))  # NaN, NaT, <NA>
-    except (TypeError, ValueError):
-        return True
-
-
-def _key(v: object) -> str:
-    if isinstance(v, float) and v.is_integer():
-        return str(int(v))  # a case number Excel turned into a number
-    return "" if not _filled(v) else str(v).strip()
 
 
 # ---- normalise the team's entries ------------------------------------------------------------------
 
 def _as_text(v: object) -> object:
-    if not _filled(v):
+    if not filled(v):
         return None
     if isinstance(v, bool):
         return "Ja" if v else "Nej"
@@ -192,9 +110,9 @@ def _as_text(v: object) -> object:
 
 def _as_date(v: object) -> object:
     """A date the team typed stays a date; text that reads as a Danish date becomes one; anything else stays text."""
-    from .parsing import parse_dates
+    from .danish.parse import parse_dates
 
-    if not _filled(v):
+    if not filled(v):
         return None
     if isinstance(v, dt.datetime | dt.date):
         return pd.Timestamp(v)
@@ -210,7 +128,7 @@ def _normalise(rows: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
         elif col in _TEXT_ENTRY:
             out[col] = rows[col].map(_as_text).astype(object)
         else:  # a column the team added: kept as typed
-            out[col] = rows[col].map(lambda v: v if _filled(v) else None).astype(object)
+            out[col] = rows[col].map(lambda v: v if filled(v) else None).astype(object)
     return rows.assign(**out)
 
 
@@ -296,7 +214,7 @@ def _some(ids: list[str] | tuple[str, ...], n: int = 10) -> str:
 
 
 @stage("carry_over", "Overfører tjeklisten")
-def carry_over(batch, previous: PreviousWorksheet | None):  # type: ignore[no-untyped-def]
+def carry_over(batch: Batch, previous: PreviousWorksheet | None) -> Batch:
     """The batch with the previous worksheet's entries as its checklist, and a RerunReport extension."""
     if previous is None:
         return batch
@@ -306,13 +224,13 @@ def carry_over(batch, previous: PreviousWorksheet | None):  # type: ignore[no-un
     entry_cols = [h for h in CHECKLIST_HEADERS if h in rows.columns]
     entry_cols += [h for h in rows.columns if h not in (SHEET, ROW, *entry_cols) and normalise_header(h) not in tool]
     rows = _normalise(rows.reindex(columns=[SHEET, ROW, CASE_ID, *CONTEXT, REASON, *entry_cols]), entry_cols)
-    has_entry = rows[entry_cols].map(_filled).any(axis=1) if entry_cols else pd.Series(False, index=rows.index)
+    has_entry = rows[entry_cols].map(filled).any(axis=1) if entry_cols else pd.Series(False, index=rows.index)
     if previous.discarded:
         extension = RerunReport(previous.path.name, forced=True, discarded=int(has_entry.sum()))
         return dataclasses.replace(batch, extensions=(*batch.extensions, extension))
 
     on_left_sheet = rows[SHEET] == LEFT_SHEET
-    new_ids = set(batch.cases["case_id"])
+    new_ids = set(batch.cases[C.case_id])
     old_ids = set(rows.loc[~on_left_sheet & rows[CASE_ID].ne(""), CASE_ID])
     entries = rows[has_entry].sort_values([SHEET, ROW], key=lambda s: s.eq(LEFT_SHEET) if s.name == SHEET else s,
                                           kind="stable")  # the Sager sheet wins over Udgåede sager
@@ -325,7 +243,7 @@ def carry_over(batch, previous: PreviousWorksheet | None):  # type: ignore[no-un
     conflicts = keyed[repeat & ~identical].assign(**{REASON: lambda d: _conflict_reason(d)})
     unkeyed = entries[entries[CASE_ID].eq("")]
     unkeyed = unkeyed.assign(**{REASON: unkeyed[REASON].where(
-        unkeyed[SHEET].eq(LEFT_SHEET) & unkeyed[REASON].map(_filled),
+        unkeyed[SHEET].eq(LEFT_SHEET) & unkeyed[REASON].map(filled),
         "Række " + unkeyed[ROW].astype(str) + " i arket '" + unkeyed[SHEET] + "' havde afkrydsninger, men intet "
         + CASE_ID)})
 
@@ -353,7 +271,7 @@ def _conflict_reason(rows: pd.DataFrame) -> pd.Series:
             + "', række " + rows[ROW].astype(str) + "); den første er overført – kontrollér og ret i arket Sager")
 
 
-def _why_not_converted(batch):  # type: ignore[no-untyped-def]
+def _why_not_converted(batch: Batch) -> Callable[[str], str]:
     """case id -> why the case is not converted in this run (from the ledger)."""
     led = batch.ledger[(batch.ledger["table"] == "cases") & (batch.ledger["outcome"] != "converted")]
     led = led.drop_duplicates("case_id").set_index("case_id")

@@ -1,101 +1,95 @@
 """The ESDH export tables after their headers are mapped to canonical fields (values still text).
 
-The checks are vectorised and named; `convert.validate` turns each named failure into a Danish message.
-Empty cells are <NA> here (the validation stage cleans them first), so `nullable=False` means "required".
+Empty cells are <NA> here (the validation stage cleans them first), so `nullable=False` means "a value is
+required" and `required=True` means "the file must have the column". Aliases are the headers a municipality's
+export is recognised by (compared with case, spaces and punctuation ignored); `[input.X.columns]` in the
+configuration maps any other header.
 """
 
 from __future__ import annotations
 
 import pandas as pd
-import pandera.pandas as pa
 from pandera.typing import Series
 
-from convert.fields import MAX_TEXT_LENGTH
-from convert.parsing import cpr_value, parse_amounts_ore, parse_dates, parse_percentages, parsed
+from .contract import Record, field
 
 Text = Series[pd.StringDtype]
-_LEN = {"max_value": MAX_TEXT_LENGTH}
+
+CPR_ALIASES = ("CPR", "CPR-nr.", "CPR nr", "Cpr nummer", "CPR-nummer", "Personnummer", "Person nr.",
+               "Borger CPR", "Borgers CPR", "Part CPR")
+CASE_ID_ALIASES = ("Sagsnr.", "Sagsnummer", "Sags-nr.", "Sag nr.", "ESDH-sagsnr.", "Sags id", "Sag-ID",
+                   "Journalnummer", "Journalnr.")
+STATUS_ALIASES = ("Sagsstatus", "Status", "Sagstilstand", "Tilstand")
 
 
-class _Record(pa.DataFrameModel):
-    class Config:
-        strict = False  # source_file / source_row travel alongside
-        coerce = False
-
-
-class CaseRecord(_Record):
+class CaseRecord(Record):
     """One ESDH case (sag) of the cases export."""
 
-    case_id: Text = pa.Field(nullable=False, str_length=_LEN)
-    cpr: Text = pa.Field(nullable=False)
-    name: Text = pa.Field(nullable=True, str_length=_LEN)
-    title: Text = pa.Field(nullable=True, str_length=_LEN)
-    benefit: Text = pa.Field(nullable=True, str_length=_LEN)
-    status: Text = pa.Field(nullable=False, str_length=_LEN)
-    grant_date: Text = pa.Field(nullable=True)
-    end_date: Text = pa.Field(nullable=True)
-    tillaegsprocent: Text = pa.Field(nullable=True)
-    pension_type: Text = pa.Field(nullable=True, str_length=_LEN)
-    asset_date: Text = pa.Field(nullable=True)
-    assets: Text = pa.Field(nullable=True)
-    caseworker: Text = pa.Field(nullable=True, str_length=_LEN)
-    estimate: Text = pa.Field(nullable=True)
+    case_id: Text = field("Sagsnr.", "text", CASE_ID_ALIASES, required=True, nullable=False)
+    cpr: Text = field("CPR-nr.", "cpr", CPR_ALIASES, required=True, nullable=False)
+    name: Text = field("Navn", "text", ("Navn", "Borgernavn", "Borgers navn", "Fulde navn", "Part navn", "Partsnavn"))
+    title: Text = field("Sagstitel", "text", ("Sagstitel", "Titel", "Sagsoverskrift", "Overskrift", "Sagsbeskrivelse"))
+    benefit: Text = field("Ydelse", "text", ("Ydelse", "Ydelsestype", "Bevillingstype", "Sagstype", "Tilskudstype",
+                                             "Ydelsesart"))
+    status: Text = field("Sagsstatus", "text", STATUS_ALIASES, required=True, nullable=False)
+    grant_date: Text = field("Bevilget dato", "date", ("Bevilget dato", "Bevillingsdato", "Bevilget", "Startdato",
+                                                       "Bevilling start", "Gyldig fra"))
+    end_date: Text = field("Slutdato", "date", ("Slutdato", "Bevilling slut", "Udløbsdato", "Gyldig til",
+                                                "Ophørsdato"))
+    tillaegsprocent: Text = field("Tillægsprocent", "percent", ("Tillægsprocent", "Personlig tillægsprocent",
+                                                                "Tillaegsprocent", "Tillægs-procent"))
+    pension_type: Text = field("Pensionstype", "text", ("Pensionstype", "Pensionsart", "Pensionsstatus"))
+    asset_date: Text = field("Formue oplyst dato", "date", ("Formue oplyst dato", "Formue oplyst",
+                                                            "Seneste formueoplysning", "Formuedato",
+                                                            "Dato for formue"))
+    assets: Text = field("Formue", "amount", ("Formue", "Likvid formue", "Formue kr.", "Formuebeløb"))
+    caseworker: Text = field("Sagsbehandler", "text", ("Sagsbehandler", "Ansvarlig", "Sagsansvarlig", "Behandler",
+                                                       "Ansvarlig sagsbehandler"))
+    estimate: Text = field("Overslag", "amount", ("Overslag", "Pris", "Overslag kr.", "Beløb"))
 
-    @pa.check("cpr", name="valid_cpr")
-    def _cpr(cls, s: Series[str]) -> Series[bool]:
-        return parsed(s, cpr_value).notna()
-
-    @pa.check("grant_date", "end_date", "asset_date", name="danish_date")
-    def _date(cls, s: Series[str]) -> Series[bool]:
-        return parsed(s, parse_dates).notna()
-
-    @pa.check("assets", "estimate", name="danish_amount")
-    def _amount(cls, s: Series[str]) -> Series[bool]:
-        return parsed(s, parse_amounts_ore).notna()
-
-    @pa.check("tillaegsprocent", name="percentage")
-    def _percent(cls, s: Series[str]) -> Series[bool]:
-        return parsed(s, parse_percentages).notna()
+    class Config:
+        title = "sager"
 
 
-class DocumentRecord(_Record):
+class DocumentRecord(Record):
     """One document of the documents export, belonging to an ESDH case."""
 
-    case_id: Text = pa.Field(nullable=False, str_length=_LEN)
-    document_id: Text = pa.Field(nullable=False, str_length=_LEN)
-    title: Text = pa.Field(nullable=False, str_length=_LEN)
-    doc_type: Text = pa.Field(nullable=True, str_length=_LEN)
-    doc_date: Text = pa.Field(nullable=True)
-    filename: Text = pa.Field(nullable=True, str_length=_LEN)
+    case_id: Text = field("Sagsnr.", "text", CASE_ID_ALIASES, required=True, nullable=False)
+    document_id: Text = field("Dokument-id", "text", ("Dokument-id", "Dokumentid", "Dok.nr.", "Dokumentnr.",
+                                                      "Dokumentnummer", "Dok-id"), required=True, nullable=False)
+    title: Text = field("Dokumenttitel", "text", ("Dokumenttitel", "Titel", "Dokumentnavn", "Beskrivelse",
+                                                  "Overskrift"), required=True, nullable=False)
+    doc_type: Text = field("Dokumenttype", "text", ("Dokumenttype", "Type", "Dokumentart", "Kategori"))
+    doc_date: Text = field("Dokumentdato", "date", ("Dokumentdato", "Dato", "Oprettet", "Oprettelsesdato",
+                                                    "Brevdato"))
+    filename: Text = field("Filnavn", "text", ("Filnavn", "Fil", "Filsti", "Sti", "Fil navn"))
 
-    @pa.check("doc_date", name="danish_date")
-    def _date(cls, s: Series[str]) -> Series[bool]:
-        return parsed(s, parse_dates).notna()
+    class Config:
+        title = "dokumenter"
 
 
-class AssetRecord(_Record):
+class AssetRecord(Record):
     """One asset declaration (formueoplysning) of a citizen."""
 
-    cpr: Text = pa.Field(nullable=False)
-    declaration_date: Text = pa.Field(nullable=False)
-    assets: Text = pa.Field(nullable=True)
+    cpr: Text = field("CPR-nr.", "cpr", CPR_ALIASES, required=True, nullable=False)
+    declaration_date: Text = field("Formue oplyst dato", "date", ("Formue oplyst dato", "Formue oplyst", "Dato",
+                                                                  "Oplyst dato", "Erklæringsdato", "Formuedato",
+                                                                  "Dato for formue"), required=True, nullable=False)
+    assets: Text = field("Formue", "amount", ("Formue", "Likvid formue", "Formue kr.", "Beløb", "Formuebeløb"))
 
-    @pa.check("cpr", name="valid_cpr")
-    def _cpr(cls, s: Series[str]) -> Series[bool]:
-        return parsed(s, cpr_value).notna()
-
-    @pa.check("declaration_date", name="danish_date")
-    def _date(cls, s: Series[str]) -> Series[bool]:
-        return parsed(s, parse_dates).notna()
-
-    @pa.check("assets", name="danish_amount")
-    def _amount(cls, s: Series[str]) -> Series[bool]:
-        return parsed(s, parse_amounts_ore).notna()
+    class Config:
+        title = "formueoplysninger"
 
 
-class EsdhExportRecord(_Record):
+class EsdhExportRecord(Record):
     """One case of an ESDH cases export taken after the conversion (read by `kp-convert reconcile`)."""
 
-    case_id: Text = pa.Field(nullable=False, str_length=_LEN)
-    status: Text = pa.Field(nullable=False, str_length=_LEN)
-    closing_note: Text = pa.Field(nullable=True)  # empty = no note; checked against the configured marker
+    case_id: Text = field("Sagsnr.", "text", CASE_ID_ALIASES, required=True, nullable=False)
+    status: Text = field("Sagsstatus", "text", STATUS_ALIASES, required=True, nullable=False)
+    # empty = no note; compared with the configured marker only, so not held to Excel's cell limit
+    closing_note: Text = field("Lukkenotat", "text", ("Lukkenotat", "Journalnotat", "Notat", "Seneste notat",
+                                                      "Seneste journalnotat", "Notattekst", "Afslutningsnotat",
+                                                      "Journalnote"), required=True, limit_length=False)
+
+    class Config:
+        title = "ESDH-udtræk efter konvertering"

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from convert.config import DEFAULT_ASSET_LIMITS, config_from_dict, load_config, template_text
 from convert.errors import ConfigError
+from convert.settings.batch import DEFAULT_ASSET_LIMITS, config_from_dict, load_config
+from convert.settings.template import template_text
 
 
 def _load(text: str, tmp_path: Path):
@@ -32,10 +33,10 @@ def test_template_is_valid_and_documents_every_section(tmp_path: Path) -> None:
 
 def test_defaults_are_the_confirmed_asset_limits_only(tmp_path: Path) -> None:
     cfg = _load(BASE, tmp_path)
-    assert cfg.asset_limits == DEFAULT_ASSET_LIMITS
-    assert 2025 not in cfg.asset_limits
+    assert cfg.criteria.asset_limits == DEFAULT_ASSET_LIMITS
+    assert 2025 not in cfg.criteria.asset_limits
     cfg = _load(BASE + "[asset_limits]\n2025 = 102600\n", tmp_path)
-    assert cfg.asset_limits[2025] == 102_600 and cfg.asset_limits[2024] == 99_200
+    assert cfg.criteria.asset_limits[2025] == 102_600 and cfg.criteria.asset_limits[2024] == 99_200
 
 
 @pytest.mark.parametrize("text, expected", [

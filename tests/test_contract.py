@@ -12,11 +12,11 @@ import pandas as pd
 import pandera.pandas as pa
 import pytest
 
-from convert.config import load_config
-from convert.extract import map_columns, read_input
-from convert.fields import FIELDS
-from convert.validate import clean, parse_table, schema_failures
-from schemas import SCHEMAS
+from convert.read.mapping import map_columns
+from convert.read.table import read_input
+from convert.settings.batch import load_config
+from convert.stages.validate import clean, parse_table, schema_failures
+from schemas import SCHEMAS, fields_of
 
 SAMPLE = Path(__file__).resolve().parent.parent / "sample_data" / "kp-convert.toml"
 LONG = "x" * 32_768
@@ -78,7 +78,7 @@ def _pandera_failures(table: str, frame: pd.DataFrame) -> set[tuple[int, str, st
         return set()
     except pa.errors.SchemaErrors as exc:
         cases = exc.failure_cases
-    names = {f.name for f in FIELDS[table]}
+    names = {f.name for f in fields_of(table)}
     return {(int(r.index), r.column, "str_length" if str(r.check).startswith("str_length") else str(r.check))
             for r in cases.itertuples() if r.column in names and not pd.isna(r.index)}
 
@@ -86,7 +86,7 @@ def _pandera_failures(table: str, frame: pd.DataFrame) -> set[tuple[int, str, st
 def _ours(table: str, frame: pd.DataFrame) -> set[tuple[int, str, str]]:
     typed, _ = parse_table(table, frame)  # type: ignore[arg-type]
     failures = schema_failures(table, frame, typed)  # type: ignore[arg-type]
-    names = {f.name for f in FIELDS[table]}
+    names = {f.name for f in fields_of(table)}
     return {(int(i), c, "str_length" if str(k).startswith("str_length") else str(k))
             for i, c, k in failures[["index", "column", "check"]].itertuples(index=False)
             if c in names and not pd.isna(i)}
@@ -131,17 +131,27 @@ def test_the_run_validates_with_the_pandera_model(monkeypatch: pytest.MonkeyPatc
 
     monkeypatch.setattr(SCHEMAS["assets"], "validate", spy)
     frame = _frame("assets")
-    from convert.validate import validate_and_type
+    from convert.stages.validate import validate_and_type
     passed, rejected = validate_and_type("assets", frame)
     assert seen == ["assets"] and len(passed) == 1 and len(rejected) == len(frame) - 1
 
 
 def test_checks_read_the_parse_instead_of_parsing_again() -> None:
-    from convert.parsing import parsed, parsed_columns
+    from convert.danish.parse import parsed, parsed_columns
 
     def must_not_run(s: pd.Series) -> pd.Series:
         raise AssertionError("parsed twice")
 
     column = pd.Series(["a", None, "b"], name="x", dtype="string")
-    with parsed_columns({"x": pd.Series([1, pd.NA, 2], dtype="Int64")}):
+    with parsed_columns({("x", must_not_run): pd.Series([1, pd.NA, 2], dtype="Int64")}):
         assert parsed(column.dropna(), must_not_run).tolist() == [1, 2]
+
+
+def test_a_check_with_another_parser_parses_for_itself() -> None:
+    """The cache is keyed by column and parser: a parse made for another kind is never read as this one."""
+    from convert.danish.parse import parse_amounts_ore, parse_dates, parsed, parsed_columns
+
+    column = pd.Series(["1.234,50", "31-11-2024"], name="x", dtype="string")
+    with parsed_columns({("x", parse_dates): parse_dates(column)}):
+        assert parsed(column, parse_amounts_ore).tolist() == [123450, pd.NA]
+        assert parsed(column, parse_dates).isna().tolist() == [True, True]

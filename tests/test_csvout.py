@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from convert.csvout import csv_bytes, write_csv
+from convert.write.csv_out import csv_bytes, write_csv
 
 PIECES = [*'ab ;,"\r\n\tæø=\'\u2028', "xxxxx"]
 TEXT = st.one_of(st.none(), st.lists(st.sampled_from(PIECES), max_size=8).map("".join))

@@ -8,9 +8,10 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from convert.config import InputSpec
 from convert.errors import ConfigError, InputError
-from convert.extract import map_columns, read_input
+from convert.read.mapping import map_columns
+from convert.read.table import read_input
+from convert.settings.inputs import InputSpec
 from tests.conftest import CASE_HEADER, case_row, write_csv
 
 ROWS = [case_row("S-1", name="Søren Ærø"), case_row("S-2", name="Åse Øster")]

@@ -9,15 +9,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from convert.danish.format import format_kr
+from convert.danish.parse import parse_percentages
 from convert.money import (
     case_subsidies,
-    format_kr,
     kr_from_ore,
     ore_from_kr,
     percent_from_float,
     subsidy,
 )
-from convert.parsing import parse_percentages
 
 D = Decimal
 

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from convert import outputs
 from convert.cli import cli
+from convert.write import output_set, outputs
 from tests.conftest import CASE_HEADER, case_row, write_csv
 
 OUTPUTS = ["konverteringsark.xlsx", "ledger.csv", "lukkenotater.csv", "manifest.json", "rapport.html"]
@@ -75,7 +75,7 @@ def test_a_rename_failing_midway_puts_the_earlier_files_back(previous_run, batch
         if Path(dst).name == "ledger.csv" and ".tmp-" in Path(src).name:
             raise PermissionError(13, "Permission denied")
         real_replace(src, dst)
-    monkeypatch.setattr(outputs.os, "replace", replace)
+    monkeypatch.setattr(output_set.os, "replace", replace)
     result = run(batch_dir, out)
     assert result.exit_code == 4
     assert "Kunne ikke lægge ledger.csv på plads" in result.output

@@ -1,4 +1,4 @@
-"""Table-driven tests for convert.parsing. All CPR numbers here are fictitious test values."""
+"""Table-driven tests for convert.danish.parse (and the column formats of convert.danish.format). All CPR numbers here are fictitious test values."""
 
 from __future__ import annotations
 
@@ -11,10 +11,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from convert.parsing import (
+from convert.danish.format import format_cpr, format_dates
+from convert.danish.parse import (
     clean_text,
-    format_cpr,
-    format_dates,
     invalid_mask,
     is_empty,
     mask_cpr,

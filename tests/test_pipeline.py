@@ -7,10 +7,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from convert.config import load_config
 from convert.errors import ConservationError
-from convert.ledger import check_conservation
 from convert.pipeline import build_batch
+from convert.settings.batch import load_config
+from convert.stages.ledger import check_conservation
 from tests.conftest import ASSET_HEADER, CASE_HEADER, DOC_HEADER, case_row, write_config, write_csv
 
 

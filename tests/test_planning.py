@@ -15,10 +15,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from convert.config import load_config
 from convert.errors import ConfigError
-from convert.plan_settings import Caseworker, PlanSettings
-from convert.planning import (
+from convert.plan.planning import (
     days_off_between,
     is_working_day,
     natural_key,
@@ -26,6 +24,8 @@ from convert.planning import (
     plan_conversion,
     working_days,
 )
+from convert.settings.batch import load_config
+from convert.settings.planning import Caseworker, PlanSettings
 from tests.conftest import write_config
 
 CUTOVER = dt.date(2027, 1, 4)  # a Monday

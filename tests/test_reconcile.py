@@ -36,10 +36,9 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from convert.cli import cli
-from convert.config import load_config
 from convert.reconcile.match import AMBIGUOUS, EXTRA, MATCHED, MISSING, pair_cases
 from convert.reconcile.pipeline import reconcile
-from convert.reconcile.settings import reconcile_settings
+from convert.settings.batch import load_config, reconcile_settings
 from tests.conftest import ASSET_HEADER, CASE_HEADER, case_row, write_config, write_csv
 
 FULL_CPR = re.compile(r"\b\d{6}-?\d{4}\b")
@@ -387,7 +386,8 @@ def test_rows_that_cannot_be_used_are_listed_with_the_reason_never_dropped(batch
     (lambda d: (d / "kp.csv").write_bytes(b"%PDF-1.4 binary"), 3, "PDF-fil"),
     (lambda d: (d / "kp.csv").unlink(), 3, "Filen findes ikke"),
     (lambda d: (d / "out" / "konverteringsark.xlsx").unlink(), 3, "Konverteringsarket findes ikke"),
-    (lambda d: (d / "out" / "konverteringsark.xlsx").write_bytes(b"PK\x03\x04broken"), 3, "ikke en gyldig .xlsx"),
+    (lambda d: (d / "out" / "konverteringsark.xlsx").write_bytes(b"PK\x03\x04broken"), 3,
+     "kan ikke læses – filen er beskadiget"),
     (lambda d: write_csv(d / "esdh-efter.csv", ["Sagsnr.", "Sagsstatus"], [["S-01", "Afsluttet"]]), 3,
      "closing_note ('Lukkenotat')"),
     (lambda d: write_config(d, documents=None, extra=RECONCILE + "foot_care_patern = 'x'\n"), 2,
@@ -450,7 +450,7 @@ def test_pairing_by_cpr_and_the_checklist_number(cases: str, kp: str, case_statu
 
 
 def test_template_documents_the_reconcile_section() -> None:
-    from convert.config import template_text
+    from convert.settings.template import template_text
 
     text = template_text()
     for section in ("[reconcile]", "[input.kp_report]", "[input.esdh_export]", "closing_note_marker"):

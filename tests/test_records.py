@@ -10,7 +10,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from convert.records import BrokenCsv, split_records, split_records_csv
+from convert.read.records import BrokenCsv, split_records, split_records_csv
 
 PIECES = ["a", "æø", "12,50", " ", "\t", ";", ",", '"', '""', '"x;y"', '"line\nbreak"', '"cr\r\nlf"', "\r\n", "\n",
           "\r", ";;", "\u00a0", "=1+1", '5" skærm']

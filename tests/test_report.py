@@ -17,10 +17,11 @@ import pytest
 from click.testing import CliRunner
 
 from convert.cli import cli
-from convert.compute import FLAGS
-from convert.report import asset_age_buckets, fmt_num
-from convert.sample import generate_sample_with_report
-from convert.sample_files import write_document_files
+from convert.codes import FLAGS
+from convert.danish.format import fmt_num
+from convert.devtools.sample import generate_sample_with_report
+from convert.devtools.sample_files import write_document_files
+from convert.write.report import asset_age_buckets
 
 REPO = Path(__file__).resolve().parents[1]
 CUTOVER = dt.date(2027, 1, 4)
@@ -205,7 +206,7 @@ def test_asset_age_buckets(day: str, bucket: str) -> None:
 def test_long_plans_are_charted_per_week_or_month_with_the_same_hours(days: int, period: str, rows: int) -> None:
     import pandas as pd
 
-    from convert.report import column_chart, per_period
+    from convert.write.report import column_chart, per_period
 
     index = pd.bdate_range("2027-01-04", periods=days)
     hours = pd.DataFrame({"ABJ": 3.0, "MKO": 1.5}, index=index)

@@ -18,7 +18,7 @@ from click.testing import CliRunner
 
 from convert.cli import cli
 from convert.rerun import read_checklist
-from convert.worksheet import CHECKLIST_HEADERS
+from convert.write.worksheet.layout import CHECKLIST_HEADERS
 from tests.conftest import CASE_HEADER, case_row, make_batch, write_csv
 
 C1, C2, C3 = "32.03.12-G01-1-24", "32.03.12-G01-2-24", "32.03.12-G01-3-24"
@@ -202,7 +202,7 @@ def test_a_renamed_sheet_or_a_deleted_key_column_is_refused(ticked: Path) -> Non
     wb["Sager"].delete_cols(1)
     wb.save(path)
     result = run(ticked)
-    assert result.exit_code == 3 and "har ingen kolonne 'ESDH-sagsnr.'" in result.output
+    assert result.exit_code == 3 and "overskriften 'ESDH-sagsnr.' findes ikke" in result.output
 
 
 def test_copied_rows_and_rows_without_a_case_number_are_kept_not_dropped(ticked: Path) -> None:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from convert.sample import (
+from convert.devtools.sample import (
     ASSET_HEADER,
     CASE_HEADER,
     DOCUMENT_HEADER,

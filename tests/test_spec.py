@@ -14,10 +14,10 @@ from click.testing import CliRunner
 from lxml import etree
 
 from convert.cli import cli
-from convert.config import load_config
+from convert.danish.format import format_size
 from convert.errors import ConfigError
 from convert.pipeline import build_batch
-from convert.spec import format_size
+from convert.settings.batch import load_config
 from tests.conftest import CASE_HEADER, DOC_HEADER, case_row, write_config, write_csv
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"

@@ -16,10 +16,16 @@ import pytest
 from click.testing import CliRunner
 
 from convert.cli import cli
-from convert.config import load_config
 from convert.pipeline import build_batch, run
-from convert.staging import safe_name, stage_documents
+from convert.plan.staging import plan_staging, safe_name
+from convert.settings.batch import load_config
+from convert.write.documents import copy_staged_files
 from tests.conftest import DOC_HEADER, write_config, write_csv
+
+
+def stage_documents(cases, documents, source, out):  # type: ignore[no-untyped-def]
+    """Decide, then copy: what `run` does at its writing edge."""
+    return copy_staged_files(plan_staging(cases, documents, source, out))
 
 PLANNING = """
 [planning]

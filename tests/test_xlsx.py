@@ -13,8 +13,8 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from convert import xlsx
-from convert.xlsx import Column, Table, Workbook
+from convert.write import xlsx
+from convert.write.xlsx import Column, Table, Workbook
 
 
 @pytest.mark.parametrize("block", [3, 65_536])  # rows are turned into cell values a block at a time

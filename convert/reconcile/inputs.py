@@ -7,36 +7,32 @@ The KP report and the ESDH export go through the same reader, mapping and cleani
 
 from __future__ import annotations
 
-import hashlib
-import io
-import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
-from ..config import InputSpec
-from ..errors import InputError
-from ..extract import _cell_text, map_columns, ragged_rejections, read_input
-from ..fields import normalise_header
-from ..parsing import format_cpr, is_empty, parse_cpr, parse_dates
-from ..validate import clean, split_duplicates, validate_and_type
+from schemas import TableName
+from schemas.worksheet import WorksheetRow as W
 
-SHEET = "Sager"
-# the worksheet's headers (convert/worksheet.py) -> the names used here; None = optional
-SHEET_COLUMNS: dict[str, tuple[str, bool]] = {
-    "ESDH-sagsnr.": ("case_id", True),
-    "CPR-nr.": ("cpr_text", True),
-    "Navn": ("name", False),
-    "Ansøgningsdato (KP)": ("application_raw", True),
-    "Startdato (KP)": ("start_raw", True),
-    "Oprettet i KP": ("created_raw", True),
-    "KP-sagsnr.": ("kp_number", True),
-    "Initialer": ("initials", False),
-    "Dato": ("checked_date", False),
+from ..danish.format import format_cpr
+from ..danish.parse import is_empty, mask_cpr_series, parse_cpr, parse_dates
+from ..errors import InputError
+from ..read.mapping import map_columns
+from ..read.table import ragged_rejections, read_input
+from ..read.xlsx import cell_text
+from ..settings.inputs import InputSpec
+from ..stages.validate import clean, split_duplicates, validate_and_type
+from ..write.worksheet.read import ROW, SHEET, read_worksheet
+
+# the worksheet's columns reconciliation reads -> the names used here
+SHEET_COLUMNS: dict[str, str] = {
+    W.case_id: "case_id", W.cpr: "cpr_text", W.name: "name", W.application_date: "application_raw",
+    W.start_date: "start_raw", W.created: "created_raw", W.kp_number: "kp_number", W.initials: "initials",
+    W.checked_date: "checked_date",
 }
+_REQUIRED = [h for h, col in W.to_schema().columns.items() if col.required and h in SHEET_COLUMNS]
 NOT_CONSIDERED = ["source", "source_file", "source_row", "key", "cpr", "reason_code", "reason", "problem"]
-_HEADER_SCAN = 10
 
 
 @dataclass
@@ -75,66 +71,27 @@ def not_considered(label: str, ledger: pd.DataFrame, cpr: pd.Series | str = "") 
 
 # ---- the worksheet -----------------------------------------------------------------------------------
 
-def read_worksheet(path: Path, *, pad_nine_digit_cpr: bool) -> WorksheetCases:
-    import openpyxl
-
-    name = path.name
-    if not path.is_file():
-        raise InputError(f"Konverteringsarket findes ikke: {path}",
-                         hint="kør 'kp-convert run' først, eller angiv arket med --worksheet")
-    try:
-        data = path.read_bytes()
-        wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except OSError as exc:
-        raise InputError(f"Konverteringsarket kan ikke læses: {path} ({exc.strerror})") from None
-    except (zipfile.BadZipFile, KeyError, ValueError) as exc:
-        raise InputError(f"{name} er ikke en gyldig .xlsx-fil: {exc}",
-                         hint="angiv konverteringsarket fra 'kp-convert run' (konverteringsark.xlsx)") from None
-    try:
-        sheets = [s for s in wb.sheetnames if s == SHEET or (s.startswith(SHEET + " (") and s.endswith(")"))]
-        if not sheets:
-            raise InputError(f"{name} har intet ark '{SHEET}'", hint=f"arkene hedder: {', '.join(wb.sheetnames)}")
-        rows: list[dict[str, object]] = []
-        for sheet in sheets:  # a batch past Excel's row limit continues on "Sager (2)"
-            rows += _sheet_rows(wb[sheet], name, sheet)
-    finally:
-        wb.close()
-    frame = pd.DataFrame(rows, columns=[*dict(SHEET_COLUMNS.values()), "source_file", "source_row", "sheet"])
+def read_sheet_cases(path: Path, *, pad_nine_digit_cpr: bool) -> WorksheetCases:
+    """The Sager sheet(s) of the batch's worksheet, through the worksheet's one reader."""
+    sheet = read_worksheet(path, hint="angiv konverteringsarket fra 'kp-convert run' med --worksheet")
+    rows = sheet.rows
+    for name in sheet.sheets:
+        missing = [h for h in _REQUIRED if h not in sheet.columns[name]]
+        if missing:
+            raise InputError(f"{path.name}, ark '{name}': kolonnen {', '.join(repr(m) for m in missing)} mangler",
+                             hint="kolonnerne skrives af 'kp-convert run'; omdøb eller slet dem ikke")
+    text = {col: (rows[h].map(cell_text).str.strip() if h in rows else pd.Series("", index=rows.index, dtype=object))
+            for h, col in SHEET_COLUMNS.items() if h != W.case_id}
+    frame = pd.DataFrame({"case_id": rows[W.case_id], **text, "source_file": path.name, "source_row": rows[ROW],
+                          "sheet": rows[SHEET]}, index=rows.index)
+    used = frame[list(SHEET_COLUMNS.values())].fillna("").ne("").any(axis=1)  # a row with only the team's own notes
+    frame = frame[used].reset_index(drop=True)
     for col in frame.columns.difference(["source_row"]):
         frame[col] = frame[col].astype("string")
     frame["source_row"] = frame["source_row"].astype("int64")
-    usable, dropped = _usable_cases(frame, name, pad_nine_digit_cpr)
-    source = Source("Konverteringsark", path, hashlib.sha256(data).hexdigest(), len(frame), {"sheets": sheets})
+    usable, dropped = _usable_cases(frame, path.name, pad_nine_digit_cpr)
+    source = Source("Konverteringsark", path, sheet.sha256, len(frame), {"sheets": sheet.sheets})
     return WorksheetCases(usable, dropped, source)
-
-
-def _sheet_rows(ws, name: str, sheet: str) -> list[dict[str, object]]:  # type: ignore[no-untyped-def]
-    wanted = {normalise_header(h): (h, col) for h, (col, _) in SHEET_COLUMNS.items()}
-    positions: dict[str, int] = {}
-    header_row = 0
-    out: list[dict[str, object]] = []
-    for excel_row, values in enumerate(ws.iter_rows(values_only=True), start=1):
-        if header_row:  # only the columns used: a big batch has many cells
-            cells = {i: _cell_text(values[i]).strip() if i < len(values) else "" for i in positions.values()}
-            if any(cells.values()):
-                rec: dict[str, object] = {col: cells[i] for col, i in positions.items()}
-                rec.update(source_file=name, source_row=excel_row, sheet=sheet)
-                out.append(rec)
-            continue
-        headers = [normalise_header(_cell_text(v)) for v in values]
-        found = {wanted[n][1]: i for i, n in reversed(list(enumerate(headers))) if n in wanted}  # first one wins
-        if "case_id" in found:
-            header_row, positions = excel_row, found
-            missing = [h for h, (col, required) in SHEET_COLUMNS.items() if required and col not in positions]
-            if missing:
-                raise InputError(f"{name}, ark '{sheet}': kolonnen {', '.join(repr(m) for m in missing)} mangler",
-                                 hint="kolonnerne skrives af 'kp-convert run'; omdøb eller slet dem ikke")
-        elif excel_row >= _HEADER_SCAN:
-            raise InputError(f"{name}, ark '{sheet}': overskriften 'ESDH-sagsnr.' findes ikke i de første "
-                             f"{_HEADER_SCAN} rækker", hint="brug konverteringsarket fra 'kp-convert run'")
-    if not header_row:
-        raise InputError(f"{name}, ark '{sheet}' er tomt")
-    return out
 
 
 def _usable_cases(frame: pd.DataFrame, name: str, pad: bool) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -155,7 +112,7 @@ def _usable_cases(frame: pd.DataFrame, name: str, pad: bool) -> tuple[pd.DataFra
     codes = pd.Series("", index=f.index, dtype="string")
     for mask, code, reason in (
         (no_id, "missing_value", pd.Series("ESDH-sagsnr. mangler", index=f.index)),
-        (bad_cpr, "invalid_cpr", "CPR-nr. '" + _masked(f["cpr_text"]) + "' er ikke et gyldigt CPR-nummer ("
+        (bad_cpr, "invalid_cpr", "CPR-nr. '" + mask_cpr_series(f["cpr_text"]) + "' er ikke et gyldigt CPR-nummer ("
          + cpr["error"].fillna("mangler") + ")"),
         (repeat, "duplicate_case", "ESDH-sagsnr. står også i række " + first_row + " – kun den første bruges"),
     ):
@@ -166,11 +123,6 @@ def _usable_cases(frame: pd.DataFrame, name: str, pad: bool) -> tuple[pd.DataFra
                            "case_id": dropped["case_id"], "outcome": "rejected",
                            "reason_code": codes[codes.ne("")], "reason": reasons[codes.ne("")]})
     return typed[codes.eq("")], not_considered("Konverteringsark", ledger, dropped["cpr_text"])
-
-
-def _masked(s: pd.Series) -> pd.Series:
-    from ..parsing import mask_cpr_series
-    return mask_cpr_series(s)
 
 
 # ---- the KP report and the ESDH export: the ESDH inputs' own reader ------------------------------------
@@ -184,11 +136,11 @@ def read_report(spec: InputSpec, label: str, *, pad_nine_digit_cpr: bool) -> Rep
     return ReportRows(frame, mapping, ragged_rejections(raw, mapping), source)
 
 
-def validated(table: str, frame: pd.DataFrame, key: str = "case_id") -> tuple[pd.DataFrame, pd.DataFrame]:
+def validated(table: TableName, frame: pd.DataFrame, key: str = "case_id") -> tuple[pd.DataFrame, pd.DataFrame]:
     """Rows that pass the table's schema, typed, and repeated ids split off; returns (rows, ledger rows)."""
-    typed, rejected = validate_and_type(table, frame)  # type: ignore[arg-type]
+    typed, rejected = validate_and_type(table, frame)
     has_id = typed[key].notna()
-    kept, dups = split_duplicates(table, typed[has_id], key)  # type: ignore[arg-type]
+    kept, dups = split_duplicates(table, typed[has_id], key)
     rows = pd.concat([kept, typed[~has_id]]).sort_index()
     return rows, pd.concat([rejected, dups], ignore_index=True)
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 import pandas as pd
 
 from ..frames import lookup
-from ..ledger import first_rule_wins
-from .settings import ReconcileSettings, _squash
+from ..settings.reconcile import ReconcileSettings, squash
+from ..stages.ledger import first_rule_wins
 
 MATCHED, MISSING, AMBIGUOUS, EXTRA = "matched", "missing", "ambiguous", "extra"
 
@@ -132,9 +132,9 @@ def compare_pairs(sheet: pd.DataFrame, kp: pd.DataFrame, links: pd.DataFrame,
 
     type_differs = pd.Series(False, index=out.index)
     if settings.expected_case_type:
-        type_differs |= _norm(out["kp_case_type"]).ne(_squash(settings.expected_case_type))
+        type_differs |= _norm(out["kp_case_type"]).ne(squash(settings.expected_case_type))
     if settings.expected_title:
-        type_differs |= _norm(out["kp_title"]).ne(_squash(settings.expected_title))
+        type_differs |= _norm(out["kp_title"]).ne(squash(settings.expected_title))
     mine_no, kp_no = _norm(out["kp_number"]), _norm(out["kp_case_id"])
     return out.assign(
         application_date_differs=differs("application_date", "application_raw", "kp_application_date"),
@@ -155,7 +155,7 @@ def esdh_status(sheet: pd.DataFrame, esdh: pd.DataFrame, unusable_ids: set[str],
     row = lookup(sheet["case_id"], rows["source_row"])
     found = status.notna()
     active = {s.casefold() for s in settings.active_statuses}
-    marker = _squash(settings.closing_note_marker)
+    marker = squash(settings.closing_note_marker)
     has_note = _norm(note).str.contains(marker, regex=False).astype(bool)
     return pd.DataFrame({
         "esdh_status": status, "esdh_note": note, "esdh_row": row,

@@ -7,20 +7,19 @@ the Oversigt's control totals prove it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
-from ..config import Config
+from schemas import field_spec
+
 from ..errors import ConfigError, InputError
-from ..fields import spec
-from .inputs import Source, not_considered, read_report, read_worksheet, validated
+from ..settings.batch import Config
+from ..settings.reconcile import ReconcileSettings
+from .inputs import Source, not_considered, read_report, read_sheet_cases, validated
 from .match import (
     AMBIGUOUS,
-    DIFFERENCES,
     ESDH_DIFFERENCES,
-    EXTRA,
     KP_DIFFERENCES,
     MATCHED,
     MISSING,
@@ -29,50 +28,9 @@ from .match import (
     foot_care_rows,
     pair_cases,
 )
-from .settings import ReconcileSettings
-
-AFSTEMNING_NAME = "afstemning.xlsx"
-
-
-@dataclass
-class Reconciliation:
-    config: Config
-    settings: ReconcileSettings
-    cases: pd.DataFrame  # batch cases considered: sheet values, `status`, one bool column per difference
-    kp: pd.DataFrame  # KP foot-care rows considered: typed values and `status`
-    links: pd.DataFrame  # sheet_index, kp_index, kind (matched | ambiguous)
-    pairs: pd.DataFrame  # matched pairs, both sides side by side, with the KP difference columns
-    not_considered: pd.DataFrame  # rows of any input that were not reconciled, with the reason
-    sources: list[Source]
-    kp_fields_used: tuple[str, ...]  # the KP report's fields the foot-care rule looked in
-    kp_mapping: dict[str, str]  # KP report: canonical field -> header in the file
-    kp_counts: dict[str, int]  # KP report rows by fate before pairing
-    esdh_checked: bool
-    esdh_counts: dict[str, int] = field(default_factory=dict)
-    updates: pd.DataFrame | None = None  # with --update-worksheet: what happened per matched case
-    backup: Path | None = None
-
-    def difference_counts(self) -> dict[str, int]:
-        counts = {code: int(self.cases[code].sum()) for code in DIFFERENCES if code in self.cases}
-        counts["extra_in_kp"] = int((self.kp["status"] == EXTRA).sum())
-        return {code: counts[code] for code in DIFFERENCES if code in counts}
-
-    def status_counts(self) -> dict[str, int]:
-        s = self.cases["status"].value_counts()
-        k = self.kp["status"].value_counts()
-        return {"cases_matched": int(s.get(MATCHED, 0)), "cases_missing": int(s.get(MISSING, 0)),
-                "cases_ambiguous": int(s.get(AMBIGUOUS, 0)), "kp_matched": int(k.get(MATCHED, 0)),
-                "kp_extra": int(k.get(EXTRA, 0)), "kp_ambiguous": int(k.get(AMBIGUOUS, 0)),
-                "cases_correct": int(self.cases["correct"].sum())}
-
-    @property
-    def problem_rows(self) -> int:
-        return int(self.not_considered["problem"].sum())
-
-    @property
-    def reconciled(self) -> bool:
-        """True when every case is matched and correct and no row had to be left out for a problem."""
-        return not any(self.difference_counts().values()) and self.problem_rows == 0
+from .report import write_report
+from .result import Reconciliation
+from .update import check_not_open, fill_kp_numbers
 
 
 def reconcile(config: Config, settings: ReconcileSettings) -> Reconciliation:
@@ -81,7 +39,7 @@ def reconcile(config: Config, settings: ReconcileSettings) -> Reconciliation:
         raise ConfigError("KP-rapporten er ikke angivet",
                           hint="brug --kp-report FIL, eller skriv stien i [input.kp_report] path")
     pad = settings.pad_nine_digit_cpr
-    sheet = read_worksheet(settings.worksheet, pad_nine_digit_cpr=pad)                      # read
+    sheet = read_sheet_cases(settings.worksheet, pad_nine_digit_cpr=pad)                      # read
     report = read_report(settings.kp_report, "KP-rapport", pad_nine_digit_cpr=pad)
     fields = _fields_for_rule(report.mapping, settings, settings.kp_report.name)
     foot, unrelated = foot_care_rows(report.frame, settings, set(fields))                     # select
@@ -121,7 +79,7 @@ def reconcile(config: Config, settings: ReconcileSettings) -> Reconciliation:
 def _fields_for_rule(mapping: dict[str, str], settings: ReconcileSettings, name: str) -> list[str]:
     fields = [f for f in settings.match_fields if f in mapping]
     if not fields:
-        wanted = " eller ".join(f"{f} ('{spec('kp_report', f).label}')" for f in settings.match_fields)
+        wanted = " eller ".join(f"{f} ('{field_spec('kp_report', f).label}')" for f in settings.match_fields)
         raise InputError(f"{name} mangler en kolonne til at genkende fodbehandling: {wanted}",
                          hint=f"tilføj i [input.kp_report.columns] fx {settings.match_fields[0]} = "
                               "\"<overskriften i KP-rapporten>\"")
@@ -162,9 +120,6 @@ def _check_esdh(cases: pd.DataFrame, sheet_left_out: pd.DataFrame, settings: Rec
 def run_reconcile(config: Config, settings: ReconcileSettings, *, update_worksheet: bool = False
                   ) -> tuple[Reconciliation, Path]:
     """Reconcile, optionally fill the worksheet's KP-sagsnr., and write afstemning.xlsx. Returns its path."""
-    from .report import write_report
-    from .update import check_not_open, fill_kp_numbers
-
     if update_worksheet:
         check_not_open(settings.worksheet)  # before the work, not after
     result = reconcile(config, settings)

@@ -12,11 +12,11 @@ from pathlib import Path
 import pandas as pd
 
 from .. import __version__
-from ..outputs import OutputSet
-from ..xlsx import Column, Table, Workbook
+from ..write.output_set import OutputSet
+from ..write.xlsx import Column, Table, Workbook
 from .inputs import formatted_cpr
 from .match import AMBIGUOUS, DIFFERENCES
-from .pipeline import AFSTEMNING_NAME, Reconciliation
+from .result import AFSTEMNING_NAME, Reconciliation
 from .update import ACTION_LABELS, CONFLICT, FILLED, UNCHANGED
 
 _SHEET_SIDE = [("case_id", Column("ESDH-sagsnr.", width=20)), ("cpr_fmt", Column("CPR-nr.", width=13)),

@@ -16,11 +16,12 @@ from pathlib import Path
 
 import pandas as pd
 
+from schemas.worksheet import WorksheetRow as W
+
 from ..errors import InputError, OutputError
-from ..extract import _cell_text
-from ..fields import normalise_header
-from ..rerun import lock_files
-from .inputs import SHEET
+from ..read.xlsx import cell_text
+from ..write.worksheet.layout import open_lock
+from ..write.worksheet.read import ROW, SHEET, read_worksheet
 
 FILLED, UNCHANGED, CONFLICT, NOT_FOUND = "filled", "unchanged", "conflict", "not_found"
 ACTION_LABELS = {FILLED: "Skrevet", UNCHANGED: "Stod der allerede", CONFLICT: "Konflikt – ikke overskrevet",
@@ -33,7 +34,7 @@ def _same(a: str, b: str) -> bool:
 
 def check_not_open(path: Path) -> None:
     """Excel and LibreOffice leave a lock file next to a workbook they have open: saving over it loses work."""
-    if any(p.exists() for p in lock_files(path)):
+    if open_lock(path) is not None:
         raise OutputError(f"{path.name} ser ud til at være åben i Excel eller LibreOffice",
                           hint="luk arket og kør igen (ellers kan ændringer gå tabt)")
 
@@ -47,15 +48,16 @@ def fill_kp_numbers(path: Path, numbers: pd.DataFrame) -> tuple[pd.DataFrame, Pa
         wb = openpyxl.load_workbook(path)  # not read-only: the whole workbook is saved again
     except (OSError, zipfile.BadZipFile, KeyError, ValueError) as exc:
         raise InputError(f"Konverteringsarket kan ikke åbnes til opdatering: {path} ({exc})") from None
-    where = _locate(wb, path.name)
+    where = _locate(path)
     actions = []
     for case_id, kp_no in zip(numbers["case_id"], numbers["kp_case_id"].astype(str).str.strip(), strict=True):
         if case_id not in where:
             actions.append((case_id, NOT_FOUND, "", 0, "", kp_no))
             continue
-        ws, row, col = where[case_id]
+        sheet, row, col = where[case_id]
+        ws = wb[sheet]
         cell = ws.cell(row=row, column=col)
-        old = _cell_text(cell.value).strip()
+        old = cell_text(cell.value).strip()
         if not old:
             cell.value = kp_no
             cell.data_type = "s"  # a number from another system is text, never a formula
@@ -70,27 +72,15 @@ def fill_kp_numbers(path: Path, numbers: pd.DataFrame) -> tuple[pd.DataFrame, Pa
     return result, backup
 
 
-def _locate(wb, name: str) -> dict[str, tuple[object, int, int]]:  # type: ignore[no-untyped-def]
+def _locate(path: Path) -> dict[str, tuple[str, int, int]]:
     """ESDH case number -> (sheet, row, KP-sagsnr. column), the first row of each case (as the reader uses)."""
-    out: dict[str, tuple[object, int, int]] = {}
-    wanted = {normalise_header("ESDH-sagsnr."): "case_id", normalise_header("KP-sagsnr."): "kp"}
-    for ws in [wb[s] for s in wb.sheetnames if s == SHEET or (s.startswith(SHEET + " (") and s.endswith(")"))]:
-        cols: dict[str, int] = {}
-        for row in ws.iter_rows(min_row=1, max_row=10):
-            for cell in row:
-                key = wanted.get(normalise_header(_cell_text(cell.value)))
-                if key and key not in cols:
-                    cols[key] = cell.column
-            if "case_id" in cols:
-                header = row[0].row
-                break
-        if "case_id" not in cols or "kp" not in cols:
-            raise InputError(f"{name}, ark '{ws.title}': kolonnerne 'ESDH-sagsnr.' og 'KP-sagsnr.' skal findes")
-        for r in range(header + 1, ws.max_row + 1):
-            case_id = _cell_text(ws.cell(row=r, column=cols["case_id"]).value).strip()
-            if case_id and case_id not in out:
-                out[case_id] = (ws, r, cols["kp"])
-    return out
+    sheet = read_worksheet(path)
+    for name in sheet.sheets:
+        if W.kp_number not in sheet.columns[name]:
+            raise InputError(f"{path.name}, ark '{name}': kolonnerne '{W.case_id}' og '{W.kp_number}' skal findes")
+    rows = sheet.rows[sheet.rows[W.case_id].ne("")].drop_duplicates(W.case_id)
+    return {case: (name, int(row), sheet.columns[name][W.kp_number])
+            for case, name, row in zip(rows[W.case_id], rows[SHEET], rows[ROW], strict=True)}
 
 
 def _save(wb, path: Path) -> Path:  # type: ignore[no-untyped-def]

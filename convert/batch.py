@@ -1,0 +1,59 @@
+"""`Batch`: everything one run knows, handed from the stages to re-runs, pseudonymisation and the writers.
+
+A leaf of the package (only the settings, the plan's result types and the contract below it), so every layer
+above may import it and nothing imports upward.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import pandas as pd
+
+from schemas.batch import ConvertedCase as C
+from schemas.batch import LedgerRow as L
+
+from .codes import OUTCOMES
+from .plan.planning import Plan
+from .plan.staging import StagingResult
+from .settings.batch import Config
+
+
+class Extension(Protocol):
+    """Something a step adds to a run's outputs (the re-run report, the pseudonymisation note)."""
+
+    def overview_blocks(self) -> list[tuple[str, list[list[object]]]]: ...
+    def tables(self) -> list[Any]: ...  # convert.write.xlsx.Table
+    def console_lines(self) -> list[str]: ...
+    def manifest(self) -> dict[str, object]: ...
+
+
+@dataclass
+class Batch:
+    """The converted cases and documents, the ledger, and what was read."""
+
+    config: Config
+    cases: pd.DataFrame  # schemas.batch.ConvertedCase
+    documents: pd.DataFrame  # schemas.batch.CategorisedDocument (documents of converted cases)
+    ledger: pd.DataFrame  # schemas.batch.LedgerRow: one line per input record
+    inputs: dict[str, dict[str, object]] = field(default_factory=dict)  # per table: file facts for the manifest
+    present: dict[str, set[str]] = field(default_factory=dict)  # per table: canonical fields found in the file
+    plan: Plan | None = None  # batches, caseworkers and days for a manual conversion
+    staging: StagingResult | None = None  # document files to copy / copied for drag-and-drop (only by `run`)
+    checklist: pd.DataFrame | None = None  # the team's entries from the previous worksheet, indexed by case id
+    extensions: tuple[Extension, ...] = ()  # re-run report, pseudonymisation: Oversigt blocks, sheets, manifest …
+
+    def outcome_counts(self) -> pd.DataFrame:
+        """Rows: table; columns: converted / excluded / rejected (zeros filled)."""
+        counts = self.ledger.groupby([L.table, L.outcome]).size().unstack(fill_value=0)
+        tables = list(self.inputs) or list(counts.index)  # a file with no records still has its line (0 read)
+        return counts.reindex(index=tables, columns=list(OUTCOMES), fill_value=0)
+
+    def flag_counts(self) -> dict[str, int]:
+        codes = self.cases[C.flag_codes].str.split("|").explode()
+        return codes[codes.ne("") & codes.notna()].value_counts().to_dict()
+
+    @property
+    def rejected_count(self) -> int:
+        return int((self.ledger[L.outcome] == "rejected").sum())

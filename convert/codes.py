@@ -1,0 +1,38 @@
+"""The vocabulary of the ledger and the flags: every code the tool writes, with its Danish label.
+
+Codes stay in `ledger.csv` and the manifest (for automation); everything a caseworker or Netcompany reads shows
+the Danish label. A leaf: settings, stages and writers all read it.
+"""
+
+from __future__ import annotations
+
+# flag code -> short Danish name (Oversigt counts); a case's remark may add detail
+FLAGS: dict[str, str] = {
+    "formue_ikke_oplyst": "Formue ikke oplyst",
+    "asset_after_cutover": "Formueoplysning efter startdatoen ignoreret",
+    "duplicate_grant": "Flere løbende fodbehandlingssager for samme borger",
+    "tillaegsprocent_zero": "Tillægsprocent er 0",
+    "tillaegsprocent_missing": "Tillægsprocent ikke oplyst",
+    "pension_type_not_eligible": "Pensionstype giver ikke ret",
+    "pension_type_missing": "Pensionstype ikke oplyst",
+    "assets_over_limit": "Formue over formuegrænsen",
+    "asset_limit_missing": "Formuegrænse for året mangler",
+    "assets_amount_missing": "Formuebeløb ikke oplyst",
+    "replacement_cpr": "Erstatningspersonnummer",
+    "documents_uncategorised": "Dokumenter der skal vurderes",
+    "grant_after_cutover": "Bevilget efter startdatoen",
+}
+
+# ledger reason code -> plain Danish, in the documented rule order
+REASONS: dict[str, str] = {
+    "not_foot_care": "ikke fodbehandling", "status_not_active": "sagsstatus er ikke løbende",
+    "grant_ended": "bevillingen er ophørt senest på startdatoen", "time_limited": "tidsbegrænset bevilling",
+    "duplicate_identical": "gentaget linje med samme indhold", "ragged_line": "forkert antal felter på linjen",
+    "missing_value": "en påkrævet værdi mangler", "invalid_cpr": "ugyldigt CPR-nummer", "invalid_date": "ugyldig dato",
+    "invalid_amount": "ugyldigt beløb", "invalid_percentage": "ugyldig tillægsprocent",
+    "text_too_long": "for lang tekst", "duplicate_conflicting": "sagsnummeret findes flere gange med forskelligt indhold",
+    "case_excluded": "sagen er udeladt", "case_rejected": "sagen er afvist", "orphan_document": "sagen findes ikke i udtrækket",
+}
+
+OUTCOMES = ("converted", "excluded", "rejected")
+OUTCOME_LABELS = {"converted": "Konverteret", "excluded": "Udeladt", "rejected": "Afvist"}

@@ -1,0 +1,91 @@
+"""Danish formatting for everything a person reads: dates, kroner, numbers, CPR numbers, file sizes.
+
+Decimal comma, thousands dot (`1.234,50`), dates `dd-mm-åååå` (`04-01-2027`) or written out (`4. januar 2027`).
+Column-wise forms take a Series and return strings with the same index (NA stays NA); scalar forms take one value.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import ROUND_HALF_UP, Decimal
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # pandas only where a Series is formatted: the letter and config stay light
+    import pandas as pd
+
+MONTHS = ("januar", "februar", "marts", "april", "maj", "juni", "juli", "august", "september", "oktober",
+          "november", "december")
+_ORE = Decimal("0.01")
+
+
+# ---- scalars ----------------------------------------------------------------------------------------------
+
+def fmt_int(n: float) -> str:
+    """12345.4 -> '12.345'."""
+    return f"{int(round(n)):,}".replace(",", ".")
+
+
+def fmt_num(x: float, decimals: int = 1) -> str:
+    """1234.56 -> '1.234,6' (one decimal unless asked)."""
+    return f"{x:,.{decimals}f}".replace(",", "\0").replace(".", ",").replace("\0", ".")
+
+
+def fmt_date(d: dt.date | None) -> str:
+    """A date (or Timestamp) -> 'dd-mm-åååå'; None or NaT -> ''."""
+    import pandas as pd
+
+    return "" if d is None or pd.isna(d) else f"{d:%d-%m-%Y}"
+
+
+def long_date(d: dt.date) -> str:
+    """4. januar 2027 (letters and documents)."""
+    return f"{d.day}. {MONTHS[d.month - 1]} {d.year}"
+
+
+def format_kr(amount: Decimal, *, suffix: bool = True) -> str:
+    """Always two decimals: Decimal('1234.5') -> '1.234,50 kr.'."""
+    text = f"{amount.quantize(_ORE, rounding=ROUND_HALF_UP):,.2f}".replace(",", "X").replace(".", ",").replace("X", ".")
+    return f"{text} kr." if suffix else text
+
+
+def format_size(n_bytes: int) -> str:
+    """Decimal units, Danish comma: 12345678 -> '12,3 MB (12.345.678 byte)'."""
+    for unit, factor in (("GB", 10**9), ("MB", 10**6), ("kB", 10**3)):
+        if n_bytes >= factor:
+            return f"{n_bytes / factor:.1f} {unit}".replace(".", ",") + f" ({fmt_int(n_bytes)} byte)"
+    return f"{fmt_int(n_bytes)} byte"
+
+
+# ---- columns ----------------------------------------------------------------------------------------------
+
+def format_ore(ore: pd.Series) -> pd.Series:
+    """Øre (Int64) -> kroner text '1.234,50' (no suffix)."""
+    def one(v: object) -> str:
+        n = int(v)  # type: ignore[call-overload]  # map(na_action="ignore") hands only Int64 values here
+        sign = "-" if n < 0 else ""
+        kr, rest = divmod(abs(n), 100)
+        return f"{sign}{kr:,}".replace(",", ".") + f",{rest:02d}"
+    return ore.map(one, na_action="ignore").astype("string")
+
+
+def format_dates(d: pd.Series) -> pd.Series:
+    """datetime64 -> 'dd-mm-yyyy' text, NaT -> NA; built from the date parts in pyarrow (strftime is slower)."""
+    import pandas as pd
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    ts = pa.array(pd.Series(d, dtype="datetime64[ns]").to_numpy(), type=pa.timestamp("ns"), from_pandas=True)
+
+    def part(values: pa.Array, width: int) -> pa.Array:
+        return pc.utf8_lpad(pc.cast(values, pa.string()), width, "0")
+    text = pc.binary_join_element_wise(part(pc.day(ts), 2), part(pc.month(ts), 2), part(pc.year(ts), 4), "-")
+    return pd.Series(pd.array(text, dtype="string"), index=d.index)
+
+
+def format_cpr(s: pd.Series) -> pd.Series:
+    """'DDMMYYSSSS' -> 'DDMMYY-SSSS'; NA stays NA, anything not 10 digits is returned unchanged."""
+    import pandas as pd
+
+    t = s.astype(pd.StringDtype())
+    ten = t.str.fullmatch("[0-9]{10}").to_numpy(dtype=bool, na_value=False)
+    return t.mask(ten, t.str.slice(0, 6) + "-" + t.str.slice(6))

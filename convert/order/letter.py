@@ -1,0 +1,116 @@
+"""Letter material for the system administrator (brevtekst.docx): the text to add when overwriting KP's letter
+template "Bevilling – Udvidet helbredstillæg til fodbehandling".
+
+KOMBIT's guidance ("Særligt vedr. udvidet helbredstillæg til fodbehandling og prisaftale"): KP cannot merge a
+price agreement into the foot-care letter, so the municipality adds a table of subsidy examples at
+tillægsprocent 100 % and says that the agreement price and the tillægsprocent are those at the grant date and
+may change. For converted cases a short introduction explains the new letter; wrapped in a merge question
+(flettespørgsmål) the same template serves new and converted grants.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from pathlib import Path
+
+from ..danish.format import format_kr, long_date
+from ..money import SUBSIDY_SHARE, Subsidy, subsidy
+from ..settings.batch import Config
+from .docmodel import Block, Bold, Heading, Link, MergeIf, Para, TableBlock, render_docx
+
+LETTER_NAME = "brevtekst.docx"
+TEMPLATE_NAME = "Bevilling – Udvidet helbredstillæg til fodbehandling"
+EXAMPLE_HEADER = ("Beskrivelse", "Overslag", "Prisaftale", "Tilskud", "Egenbetaling")
+FULL_PERCENT = Decimal(100)
+GRANT_DATE_SENTENCE = ("Prisaftalen og den personlige tillægsprocent, som nævnes i brevet, er dem, der gælder på "
+                       "bevillingstidspunktet. De kan ændre sig.")
+_ROUNDING_WORDS = {"half_up": "halvt op (0,005 kr. rundes op)", "half_even": "halvt til lige øre",
+                   "down": "ned (mod nul)", "up": "op (væk fra nul)"}
+
+
+def intro_text(config: Config) -> str:
+    return config.letter.intro.format(startdato=long_date(config.cutover_date),
+                                      kommune=config.municipality or "kommunen")
+
+
+def example_subsidies(config: Config) -> list[tuple[str, Subsidy]]:
+    """The three KOMBIT examples at tillægsprocent 100 %: dearer than, at and cheaper than the agreement."""
+    s = config.letter
+    if s.agreement_price is None:
+        return []
+    return [(label, subsidy(price, FULL_PERCENT, s.agreement_price, s.rounding)) for label, price in (
+        ("Fodbehandling dyrere end prisaftale", s.dearer_example),
+        ("Fodbehandling efter prisaftale", s.agreement_price),
+        ("Fodbehandling billigere end prisaftale", s.cheaper_example))]
+
+
+def example_table(config: Config) -> TableBlock | None:
+    rows = example_subsidies(config)
+    if not rows:
+        return None
+    return TableBlock(EXAMPLE_HEADER, tuple(
+        (label, format_kr(x.price), format_kr(x.agreement or Decimal(0)), format_kr(x.subsidy),
+         format_kr(x.own_payment)) for label, x in rows), right=frozenset({1, 2, 3, 4}))
+
+
+def letter_blocks(config: Config) -> list[Block]:
+    s = config.letter
+    intro = intro_text(config)
+    merge = MergeIf(s.merge_question_key, intro) if s.wrap_intro_in_merge_question else None
+    blocks: list[Block] = [
+        Heading("Til systemadministratoren"),
+        Para.of(f"Teksten er til at overskrive KP's brevskabelon »{TEMPLATE_NAME}«. Kopiér afsnittene under "
+                "»Brevtekst« ind i skabelonen, tilpas ordlyden, og test skabelonen i KP's træningsmiljø, før den "
+                "kopieres til det rigtige KP (KOMBITs implementeringsplan, »Særligt vedr. udvidet helbredstillæg "
+                "til fodbehandling og prisaftale«)."),
+    ]
+    if merge is not None:
+        blocks += [
+            Para.of("Indledningen er kodet med flettespørgsmålet med nøglen ", Bold(s.merge_question_key),
+                    ": den kommer kun med i brevet, når sagsbehandleren svarer »Ja« til spørgsmålet. Opret "
+                    "spørgsmålet under systemparameteren »Flettespørgsmål« (gerne med »Nej« som standardsvar), og "
+                    "sæt flueben ved det under »Flettespørgsmål«, når skabelonen overskrives. Koden er skjult, så "
+                    "afsnittet kan se almindeligt ud: vis den med Ctrl+A og derefter Shift+F9. Ret nøglen, når "
+                    "skabelonen kopieres fra træningsmiljøet til det rigtige KP. Afsnittet under »Indledning …« kan se tomt "
+                    "ud (fx i LibreOffice), fordi flettespørgsmålet først besvares i KP. Koden er:"),
+            Para.of(merge.code()),
+        ]
+    else:
+        blocks.append(Para.of("Indledningen er kun til de konverterede borgere. Skal samme skabelon også bruges til "
+                              "nye bevillinger, så sæt letter.wrap_intro_in_merge_question = true og "
+                              "letter.merge_question_key til flettespørgsmålets nøgle i konfigurationen."))
+    table = example_table(config)
+    if table is not None:
+        blocks.append(Para.of(
+            f"Eksemplerne er beregnet af kp-convert: tilskud = {_pct(SUBSIDY_SHARE * 100)} % af overslaget, dog "
+            f"højst af prisaftalen ({format_kr(s.agreement_price or Decimal(0))}), gange den personlige "
+            f"tillægsprocent (her 100 %), afrundet til hele øre {_ROUNDING_WORDS[s.rounding]}; egenbetaling = "
+            "overslag − tilskud."))
+    blocks += [Heading("Brevtekst"), Heading("Indledning til borgere, hvis bevilling er konverteret", 2),
+               Para.of(merge if merge is not None else intro), Heading("Eksempler på tilskud", 2)]
+    if table is None:
+        blocks.append(Para.of(Bold("Ingen prisaftale i konfigurationen"), " (letter.agreement_price er tom), så "
+                              "eksempeltabellen er udeladt. Skriv kommunens prisaftale, fx agreement_price = "
+                              "\"435,00\", og kør kp-convert spec igen."))
+    else:
+        blocks += [
+            Para.of("Kommunen har en prisaftale på fodbehandling. Prisen efter aftalen er "
+                    f"{format_kr(s.agreement_price or Decimal(0))} Tabellen viser eksempler på tilskuddets størrelse "
+                    "med en personlig tillægsprocent på 100 %."),
+            table,
+        ]
+    blocks.append(Para.of(GRANT_DATE_SENTENCE))
+    if s.price_page_url:
+        blocks.append(Para.of("Du kan altid se kommunens gældende prisaftale på ", Link(s.price_page_url,
+                                                                                         s.price_page_url), "."))
+    return blocks
+
+
+def _pct(value: Decimal) -> str:
+    return format(value.normalize(), "f").replace(".", ",")
+
+
+def write_letter(config: Config, path: Path, *, created: dt.datetime) -> None:
+    render_docx(f"Brevtekst – {TEMPLATE_NAME}", letter_blocks(config), path, created=created,
+                subject="Tekst til overskrivning af brevskabelonen i KP")

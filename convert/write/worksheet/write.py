@@ -1,0 +1,165 @@
+"""Write the conversion worksheet (konverteringsark.xlsx): the checklist the pension team works from."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pandas as pd
+
+from schemas import TABLE_LABELS
+from schemas.batch import CategorisedDocument as D
+from schemas.batch import ConvertedCase as C
+from schemas.batch import LedgerRow as L
+
+from ... import __version__
+from ...batch import Batch
+from ...codes import FLAGS
+from ...danish.format import format_cpr
+from ...money import case_subsidies
+from ...progress import stage
+from ...settings.order import LetterSettings
+from ..xlsx import Column, Table, Workbook
+from .layout import CASE_ID, CASE_SHEET, CHECKLIST, CHECKLIST_HEADERS, W
+from .plan_sheets import plan_case_columns, plan_overview_blocks, plan_sheet, staging_overview_block, staging_sheet
+
+
+def case_table(batch: Batch, checklist: pd.DataFrame | None = None) -> Table:
+    """The Sager sheet; `checklist` (indexed by case id) holds entries carried over from an earlier run."""
+    c = batch.cases
+    cols = [
+        (Column(CASE_ID, width=20), c[C.case_id]),
+        (Column(W.cpr, width=13), format_cpr(c[C.cpr])),
+        (Column(W.name), c[C.name]),
+        (Column(W.title), c[C.title]),
+        (Column(W.caseworker, width=12), c[C.caseworker]),
+        (Column(W.application_date, kind="date",
+                comment="= seneste dato for oplyst formue på eller før startdatoen (KOMBIT)"), c[C.application_date]),
+        (Column(W.start_date, kind="date", comment="= datoen kommunen begynder at behandle sagen i KP"),
+         c[C.start_date]),
+        (Column(W.assets, kind="money", width=13), c[C.declared_assets]),
+        (Column(W.tillaegsprocent, kind="percent", width=11), c[C.tillaegsprocent]),
+        (Column(W.pension_type, width=18), c[C.pension_type]),
+        *subsidy_columns(c, batch.config.letter),
+        (Column(W.document_count, kind="int", width=11), c[C.document_count]),
+        (Column(W.remarks, width=60), c[C.remarks]),
+        *plan_case_columns(c),
+    ]
+    carried = checklist.reindex(c[C.case_id]) if checklist is not None else None
+    for col in CHECKLIST:
+        values = carried[col.header].to_numpy() if carried is not None and col.header in carried else None
+        cols.append((col, pd.Series(values, index=c.index) if values is not None else pd.Series(pd.NA, index=c.index)))
+    for header in [h for h in carried.columns if h not in CHECKLIST_HEADERS] if carried is not None else []:
+        cols.append((Column(header, kind="any"), pd.Series(carried[header].to_numpy(), index=c.index)))  # team's own
+    cols.append((Column(W.source, width=18), c[C.source_file] + ":" + c[C.source_row].astype(str)))
+    frame = pd.concat([s.rename(i) for i, (_, s) in enumerate(cols)], axis=1)
+    return Table(CASE_SHEET, [col for col, _ in cols], frame)
+
+
+def subsidy_columns(c: pd.DataFrame, letter: LetterSettings) -> list[tuple[Column, pd.Series]]:
+    """Check figures for the caseworker writing the letter: the subsidy at the case's own tillægsprocent."""
+    money = case_subsidies(c[C.estimate], c[C.tillaegsprocent], letter.agreement_price, letter.rounding)
+    rule = f"afrundet til øre ({letter.rounding}); tom hvis tillægsprocent eller beløb mangler"
+    return [
+        (Column(W.estimate, kind="money", width=12), c[C.estimate]),
+        (Column(W.subsidy_estimate, kind="money", width=13,
+                comment="= 85 % × overslaget" + (", højst prisaftalen," if letter.agreement_price is not None else
+                                                  " (ingen prisaftale)") + " × sagens tillægsprocent; " + rule),
+         money["subsidy_estimate"]),
+        (Column(W.subsidy_agreement, kind="money", width=13,
+                comment="= 85 % × prisaftalen (letter.agreement_price) × sagens tillægsprocent; " + rule),
+         money["subsidy_agreement"]),
+    ]
+
+
+def document_table(batch: Batch) -> Table:
+    d = batch.documents
+    cols = [(Column(CASE_ID, width=20), D.case_id), (Column("Dokument-id", width=14), D.document_id),
+            (Column("Titel", width=45), D.title), (Column("Dokumenttype", width=14), D.doc_type),
+            (Column("Dato", kind="date"), D.doc_date), (Column("Filnavn", width=24), D.filename),
+            (Column("Dokumentkategori (KP)", width=20), D.category)]
+    return Table("Dokumenter", [c for c, _ in cols],
+                 pd.DataFrame({i: d[name] if name in d else pd.NA for i, (_, name) in enumerate(cols)}))
+
+
+def _ledger_table(batch: Batch, outcome: str, sheet: str) -> Table:
+    rows = batch.ledger[batch.ledger[L.outcome] == outcome]
+    cols = [Column("Fil", width=18), Column("Linje/række", kind="int", width=10), Column("Tabel", width=16),
+            Column("Sagsnr.", width=20)]
+    data = [rows[L.source_file], rows[L.source_row], rows[L.table].map(TABLE_LABELS), rows[L.case_id]]
+    cols.append(Column("Regel", width=22))
+    data.append(rows[L.reason_code])
+    cols.append(Column("Årsag", width=80))
+    data.append(rows[L.reason])
+    return Table(sheet, cols, pd.concat([s.rename(i) for i, s in enumerate(data)], axis=1))
+
+
+def notes_table(batch: Batch) -> Table:
+    c = batch.cases
+    frame = pd.DataFrame({0: c[C.case_id], 1: c[C.start_date], 2: c[C.closing_note]})
+    return Table("Lukkenotater", [Column(CASE_ID, width=20), Column(W.start_date, kind="date"),
+                                  Column("Lukkenotat", width=100)], frame)
+
+
+def overview_blocks(batch: Batch) -> list[tuple[str, list[list[object]]]]:
+    cfg = batch.config
+    counts = batch.outcome_counts()
+    outcome_rows: list[list[object]] = [["Tabel", "Læst", "Konverteret", "Udeladt", "Afvist"]]
+    for table in ("cases", "documents", "assets"):
+        if table in counts.index:
+            r = counts.loc[table]
+            outcome_rows.append([TABLE_LABELS[table].capitalize(), int(r.sum()), int(r["converted"]),
+                                 int(r["excluded"]), int(r["rejected"])])
+    flag_counts = batch.flag_counts()
+    flag_rows: list[list[object]] = [["Bemærkning", "Antal sager"]]
+    flag_rows += [[label, flag_counts.get(code, 0)] for code, label in FLAGS.items()]
+    input_rows: list[list[object]] = [["Tabel", "Fil", "Format", "Tegnsæt", "Skilletegn", "Poster", "SHA-256"]]
+    for table, info in batch.inputs.items():
+        input_rows.append([TABLE_LABELS[table], info["file"], info.get("format", ""), info.get("encoding", ""),
+                           {"\t": "tab"}.get(str(info.get("delimiter", "")), info.get("delimiter", "")),
+                           info["records"], info["sha256"]])
+    reasons = batch.ledger[batch.ledger[L.outcome] != "converted"]
+    reason_rows: list[list[object]] = [["Tabel", "Udfald", "Regel", "Antal"]]
+    for (table, outcome, code), n in reasons.groupby([L.table, L.outcome, L.reason_code]).size().items():
+        reason_rows.append([TABLE_LABELS[table], {"excluded": "Udeladt", "rejected": "Afvist"}[outcome], code, int(n)])
+    warnings = [[w] for info in batch.inputs.values() for w in info.get("warnings", [])]
+    return [
+        ("Batch", [["Batch", cfg.batch_name], ["Kommune", cfg.municipality],
+                   ["Startdato i KP (skæringsdato)", cfg.cutover_date],
+                   ["Sager der skal konverteres", len(batch.cases)],
+                   ["Dokumenter der skal med", len(batch.documents)],
+                   ["Lavet af", f"kp-convert {__version__}"]]),
+        ("Udfald pr. tabel (hver post i inputfilerne står i præcis én kolonne)", outcome_rows),
+        ("Bemærkninger på sager der konverteres", flag_rows),
+        ("Udeladte og afviste poster pr. regel", reason_rows),
+        ("Inputfiler", input_rows),
+        *plan_overview_blocks(batch.plan),
+        *staging_overview_block(batch.staging),
+        *([("Bemærkninger om inputfilerne", [["Bemærkning"], *warnings])] if warnings else []),
+    ]
+
+
+@stage("worksheet", "Skriver konverteringsark")
+def write_worksheet(batch: Batch, path: Path, checklist: pd.DataFrame | None = None) -> dict[str, list[str]]:
+    """Write the workbook; returns {table: [sheet names]} (a table may span sheets past Excel's row limit).
+
+    `checklist` defaults to `batch.checklist` (entries carried over from the previous worksheet); each of
+    `batch.extensions` may add Oversigt blocks and sheets (the re-run report, the pseudonymisation note).
+    """
+    created = dt.datetime.combine(batch.config.cutover_date, dt.time())  # fixed: same inputs, same bytes
+    book = Workbook(path, created=created, title=batch.config.batch_name)
+    checklist = checklist if checklist is not None else batch.checklist
+    extensions = batch.extensions
+    sheets: dict[str, list[str]] = {}
+    blocks = overview_blocks(batch) + [b for ext in extensions for b in ext.overview_blocks()]
+    book.write_key_values("Oversigt", f"Konvertering til KP – {batch.config.batch_name}", blocks)
+    sheets["Oversigt"] = ["Oversigt"]
+    planned = plan_sheet(batch.plan) if batch.plan is not None else None
+    for table in (planned, case_table(batch, checklist), document_table(batch), staging_sheet(batch.staging),
+                  _ledger_table(batch, "rejected", "Afviste"),
+                  _ledger_table(batch, "excluded", "Udeladte"), notes_table(batch),
+                  *[t for ext in extensions for t in ext.tables()]):
+        if table is not None:
+            sheets[table.sheet] = book.write_table(table)
+    book.close()
+    return sheets
