@@ -37,7 +37,9 @@ class Batch:
     cases: pd.DataFrame  # schemas.batch.ConvertedCase
     documents: pd.DataFrame  # schemas.batch.CategorisedDocument (documents of converted cases)
     ledger: pd.DataFrame  # schemas.batch.LedgerRow: one line per input record
-    inputs: dict[str, dict[str, object]] = field(default_factory=dict)  # per table: file facts for the manifest
+    # per table: file facts for the manifest (file, path, records, columns, and what the reader noted: format,
+    # encoding, warnings …; JSON-like, hence Any)
+    inputs: dict[str, dict[str, Any]] = field(default_factory=dict)
     present: dict[str, set[str]] = field(default_factory=dict)  # per table: canonical fields found in the file
     plan: Plan | None = None  # batches, caseworkers and days for a manual conversion
     staging: StagingResult | None = None  # document files to copy / copied for drag-and-drop (only by `run`)
@@ -52,7 +54,7 @@ class Batch:
 
     def flag_counts(self) -> dict[str, int]:
         codes = self.cases[C.flag_codes].str.split("|").explode()
-        return codes[codes.ne("") & codes.notna()].value_counts().to_dict()
+        return {str(code): int(n) for code, n in codes[codes.ne("") & codes.notna()].value_counts().items()}
 
     @property
     def rejected_count(self) -> int:

@@ -17,6 +17,15 @@ def lookup(keys: pd.Series, table: pd.Series) -> pd.Series:
     return pd.Series(found.array, index=keys.index)
 
 
+def single_row(frame: pd.DataFrame, label: str) -> pd.Series:
+    """`frame.loc[label]` for a label the index holds once: that row, as a Series (typed so: pandas-stubs also
+    allow the DataFrame a repeated label gives)."""
+    found = frame.loc[label]
+    if isinstance(found, pd.DataFrame):
+        raise KeyError(f"{label!r} is not a single row of the index")
+    return found
+
+
 def to_arrow(values: object, type: pa.DataType | None = None) -> pa.Array:
     """One pyarrow array (a Series put together by concat comes as several chunks)."""
     array = pa.array(values, type=type)

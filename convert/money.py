@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, ROUND_UP, Decimal, InvalidOperation
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, SupportsFloat
 
-if TYPE_CHECKING:  # pandas is imported where used: config loading (and `init`) stays light
+if TYPE_CHECKING:  # numpy and pandas are imported where used: config loading (and `init`) stays light
+    import numpy as np
     import pandas as pd
 
 SUBSIDY_SHARE = Decimal("0.85")
@@ -61,7 +62,7 @@ def ore_from_kr(kr: Decimal) -> int:
     return int(ore)
 
 
-def percent_from_float(value: float) -> Decimal:
+def percent_from_float(value: SupportsFloat) -> Decimal:
     """A parsed tillægsprocent (Float64) as the decimal the user wrote: via the shortest repr, so 75.5 stays
     Decimal('75.5') and never becomes 75.4999999999999982236431605997495353221893310546875."""
     try:
@@ -105,7 +106,7 @@ def case_subsidies(estimate_ore: pd.Series, tillaegsprocent: pd.Series, agreemen
     return pd.DataFrame(out, index=index)
 
 
-def _round_ore(basis_ore, num, den, rounding: str):  # type: ignore[no-untyped-def]
+def _round_ore(basis_ore: np.ndarray, num: np.ndarray, den: np.ndarray, rounding: str) -> np.ndarray:
     """round(share × basis × num / (100 × den)) to whole øre by the rule, for non-negative values.
     Python integers in object arrays: no overflow whatever the amounts, still column-wise."""
     import numpy as np

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -44,7 +45,7 @@ def convert_tables(raw: Mapping[str, RawTable], config: Config) -> Batch:
     """The conversion itself: pure, from the exports' text to the converted cases, their documents and the ledger."""
     ledger: list[pd.DataFrame] = []
     valid: dict[str, pd.DataFrame] = {}
-    inputs: dict[str, dict[str, object]] = {}
+    inputs: dict[str, dict[str, Any]] = {}
     present: dict[str, set[str]] = {}
     rejected_ids: set[str] = set()  # cases that could not be used: their documents say so
     for table, r in raw.items():

@@ -18,11 +18,12 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import IO, Any, TypeVar
+from typing import IO, ParamSpec, TypeVar
 
 DISPLAY_AFTER = 2.0  # seconds: shorter runs stay silent
 _TICK = 0.5
-F = TypeVar("F", bound=Callable[..., Any])
+P = ParamSpec("P")
+R = TypeVar("R")
 _clock: contextvars.ContextVar[StageClock | None] = contextvars.ContextVar("kp_convert_clock", default=None)
 
 
@@ -155,12 +156,13 @@ def stage_block(name: str, label: str) -> Iterator[None]:
         clock.end()
 
 
-def stage(name: str, label: str, detail: Callable[..., str] | None = None) -> Callable[[F], F]:
+def stage(name: str, label: str,
+          detail: Callable[..., str] | None = None) -> Callable[[Callable[P, R]], Callable[P, R]]:
     """Decorate a pipeline stage: timed (and shown as `label`, in Danish) while a StageClock is active.
     `detail(*args, **kwargs)` adds what this call works on to the shown label (e.g. the file)."""
-    def wrap(func: F) -> F:
+    def wrap(func: Callable[P, R]) -> Callable[P, R]:
         @functools.wraps(func)
-        def timed(*args: Any, **kwargs: Any) -> Any:
+        def timed(*args: P.args, **kwargs: P.kwargs) -> R:
             clock = _clock.get()
             if clock is None:
                 return func(*args, **kwargs)
@@ -169,5 +171,5 @@ def stage(name: str, label: str, detail: Callable[..., str] | None = None) -> Ca
                 return func(*args, **kwargs)
             finally:
                 clock.end()
-        return timed  # type: ignore[return-value]
+        return timed
     return wrap

@@ -276,6 +276,7 @@ def _why_not_converted(batch: Batch) -> Callable[[str], str]:
     led = batch.ledger[(batch.ledger["table"] == "cases") & (batch.ledger["outcome"] != "converted")]
     led = led.drop_duplicates("case_id").set_index("case_id")
     label = {"excluded": "Udeladt", "rejected": "Afvist"}
-    text = {c: f"{label[r.outcome]} ({r.reason_code}): {r.reason}" for c, r in zip(led.index, led.itertuples(),
-                                                                                      strict=True)}
+    text = {c: f"{label[outcome]} ({code}): {reason}"
+            for c, outcome, code, reason in zip(led.index, led["outcome"], led["reason_code"], led["reason"],
+                                                strict=True)}
     return lambda case_id: text.get(case_id, "Sagen findes ikke længere i sagsudtrækket")

@@ -11,6 +11,7 @@ parser, so a check never reads another kind's parse: a drift costs time, never a
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from typing import Any, Literal
@@ -46,7 +47,8 @@ def percentage(s: pd.Series) -> pd.Series:
     return parsed(s, parse_percentages).notna()
 
 
-PARSERS = {"cpr": cpr_value, "date": parse_dates, "amount": parse_amounts_ore, "percent": parse_percentages}
+PARSERS: dict[str, Callable[[pd.Series], pd.Series]] = {"cpr": cpr_value, "date": parse_dates,
+                                                         "amount": parse_amounts_ore, "percent": parse_percentages}
 _KIND_CHECKS: dict[str, dict[str, Any]] = {
     "text": {"str_length": {"max_value": MAX_TEXT_LENGTH}},
     "cpr": {"valid_cpr": ()},
@@ -82,6 +84,7 @@ class Record(pa.DataFrameModel):
     travel alongside (not part of the model, hence not strict)."""
 
     class Config:
+        title: str | None = None  # the table's Danish name: every input table sets it
         strict = False
         coerce = False
 

@@ -8,13 +8,15 @@ sheet back (`required`), and are the one place the headers are written down: the
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandera.pandas as pa
 from pandera.typing import Series
 
 Cell = Series[object]  # as typed by the team: text, a number or a date
 
 
-def _h(header: str, *, required: bool = False) -> object:
+def _h(header: str, *, required: bool = False) -> Any:  # Any, as pa.Field itself
     return pa.Field(alias=header, nullable=True, required=required)
 
 

@@ -1,16 +1,63 @@
-"""Shared builders: write small ESDH exports in any dialect and a config for them. All data is fictitious."""
+"""Shared builders and readers: write small ESDH exports in any dialect and a config for them, run the CLI, read
+the workbooks back. All data is fictitious."""
 
 from __future__ import annotations
 
 import textwrap
 from pathlib import Path
 
+import openpyxl
 import pytest
+from click.testing import CliRunner, Result
+
+from convert.cli import cli
 
 CASE_HEADER = ["Sagsnr.", "CPR-nr.", "Navn", "Sagstitel", "Ydelse", "Sagsstatus", "Bevilget dato", "Slutdato",
                "Tillægsprocent", "Pensionstype", "Formue", "Sagsbehandler", "Overslag"]
 DOC_HEADER = ["Sagsnr.", "Dokument-id", "Dokumenttitel", "Dokumenttype", "Dokumentdato", "Filnavn"]
 ASSET_HEADER = ["CPR-nr.", "Formue oplyst dato", "Formue"]
+KP_REPORT_HEADER = ["KP-sagsnr.", "CPR-nr.", "Navn", "Sagstype", "Titel", "Ansøgningsdato", "Bevilling start",
+                    "Bevilling slut", "Status"]
+FOOT_CARE_KP = "Udvidet helbredstillæg - fodbehandling"
+
+
+# ---- the command line ------------------------------------------------------------------------------
+
+def kp_convert(*args: str | Path) -> Result:
+    """`kp-convert ARGS` as a user types it. An expected failure (a KpConvertError, a usage error) is still an exit
+    code, turned into one by the CLI itself; any other exception is a bug and fails the test with its traceback."""
+    return CliRunner().invoke(cli, [str(a) for a in args], catch_exceptions=False)
+
+
+def run_batch(folder: Path, *extra: str | Path, out: str | Path = "ud", config: str = "kp-convert.toml") -> Result:
+    """`kp-convert run FOLDER/CONFIG --out FOLDER/OUT EXTRA...` (an absolute `out` is used as it is)."""
+    return kp_convert("run", folder / config, "--out", folder / out, *extra)
+
+
+# ---- reading workbooks back ------------------------------------------------------------------------
+
+def sheet_values(book: Path | openpyxl.Workbook, sheet: str, *, min_row: int = 1) -> list[tuple]:
+    """Every row of a sheet from `min_row` on, as a tuple of cell values (a path is opened read-only)."""
+    wb = openpyxl.load_workbook(book, read_only=True) if isinstance(book, Path) else book
+    try:
+        return list(wb[sheet].iter_rows(min_row=min_row, values_only=True))
+    finally:
+        if isinstance(book, Path):
+            wb.close()
+
+
+def sheet_rows(book: Path | openpyxl.Workbook, sheet: str) -> list[dict[str, object]]:
+    """The rows under a sheet's header row, as {header: value}."""
+    header, *rows = sheet_values(book, sheet)
+    return [dict(zip(header, r, strict=True)) for r in rows]
+
+
+# ---- inputs ----------------------------------------------------------------------------------------
+
+def fictitious_cpr(i: int) -> str:
+    """The i-th of a series of valid, fictitious CPR numbers, all different up to i = 20,159: born 1940–1999 on
+    day 1–28 (so every month has it), 7th digit 1–3 (born 19xx), serial 1000 + i."""
+    return f"{1 + i % 28:02d}{1 + i // 28 % 12:02d}{40 + i // 336 % 60:02d}-{1000 + i % 3000:04d}"
 
 
 def case_row(case_id: str, cpr: str = "010150-1234", *, name: str = "Søren Ærø", title: str = "Fodbehandling",
@@ -20,14 +67,20 @@ def case_row(case_id: str, cpr: str = "010150-1234", *, name: str = "Søren Ær�
     return [case_id, cpr, name, title, benefit, status, grant, end, pct, pension, assets, worker, estimate]
 
 
-def write_csv(path: Path, header: list[str], rows: list[list[str]], *, encoding: str = "cp1252",
-              delimiter: str = ";", newline: str = "\r\n") -> Path:
+def csv_line(fields: list[str], delimiter: str = ";") -> str:
+    """One CSV record as an ESDH export writes it: a field is quoted only when it must be."""
     def field(v: str) -> str:
         if any(ch in v for ch in (delimiter, '"', "\n", "\r")):
             return '"' + v.replace('"', '""') + '"'
         return v
-    text = newline.join(delimiter.join(field(v) for v in row) for row in [header, *rows]) + newline
-    path.write_bytes(text.encode(encoding))
+    return delimiter.join(field(v) for v in fields)
+
+
+def write_csv(path: Path, header: list[str], rows: list[list[str] | str], *, encoding: str = "cp1252",
+              delimiter: str = ";", newline: str = "\r\n") -> Path:
+    """Header and rows as a CSV file; a row given as a string is written as it is (a ragged or broken line)."""
+    lines = [r if isinstance(r, str) else csv_line(r, delimiter) for r in [header, *rows]]
+    path.write_bytes((newline.join(lines) + newline).encode(encoding))
     return path
 
 
@@ -47,6 +100,25 @@ def write_config(folder: Path, *, cases: str = "sager.csv", documents: str | Non
     path.write_text("\n".join(parts), encoding="utf-8")
     return path
 
+
+def kp_report_from_worksheet(worksheet: Path, path: Path, *, cases: slice = slice(None)) -> Path:
+    """A KP case report as KP would list the converted cases of a worksheet (those in `cases`): foot care, started
+    on the cut-over date 04-01-2027, applied on the worksheet's application date."""
+    rows = sheet_rows(worksheet, "Sager")[cases]
+    write_csv(path, KP_REPORT_HEADER, [
+        [f"KP-{i}", r["CPR-nr."], r["Navn"] or "", FOOT_CARE_KP, "Fodbehandling",
+         r["Ansøgningsdato (KP)"].strftime("%d-%m-%Y") if r["Ansøgningsdato (KP)"] else "", "04-01-2027", "",
+         "Aktiv"] for i, r in enumerate(rows)], encoding="utf-8")
+    return path
+
+
+def pipe_table(text: str) -> list[tuple[str, ...]]:
+    """Rows of a `|`-separated text table: outer bars optional, cells stripped, blank and '#' lines skipped."""
+    lines = [ln.strip() for ln in text.strip().splitlines() if ln.strip() and not ln.strip().startswith("#")]
+    return [tuple(c.strip() for c in ln.removeprefix("|").removesuffix("|").split("|")) for ln in lines]
+
+
+# ---- the small batch -------------------------------------------------------------------------------
 
 @pytest.fixture
 def batch_dir(tmp_path: Path) -> Path:

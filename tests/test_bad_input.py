@@ -13,20 +13,12 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from click.testing import CliRunner
 
-from convert.cli import cli
-from tests.conftest import CASE_HEADER, DOC_HEADER, case_row, write_config, write_csv
+from tests.conftest import CASE_HEADER, DOC_HEADER, case_row, csv_line, run_batch, sheet_values, write_config, write_csv
 
 FULL_CPR = re.compile(r"(?<![0-9])[0-9]{6}-?[0-9]{4}(?![0-9])")
-H = ";".join(CASE_HEADER)
-R1, R2 = ";".join(case_row("S-1")), ";".join(case_row("S-2", "020250-2345"))
-
-
-def run(folder: Path, *extra: str, config: str = "kp-convert.toml"):
-    """The CLI as a user calls it; catch_exceptions=False: a traceback fails the test."""
-    return CliRunner().invoke(cli, ["run", str(folder / config), "--out", str(folder / "ud"), *extra],
-                              catch_exceptions=False)
+H = csv_line(CASE_HEADER)
+R1, R2 = csv_line(case_row("S-1")), csv_line(case_row("S-2", "020250-2345"))
 
 
 def cases_text(folder: Path, text: str, encoding: str = "cp1252") -> None:
@@ -178,7 +170,7 @@ FAILING: list[tuple[str, Setup, int, list[str]]] = [
 def test_file_and_config_problems_stop_with_one_clear_message(batch_dir: Path, setup: Setup, code: int,
                                                               fragments: list[str]) -> None:
     setup(batch_dir)
-    result = run(batch_dir)
+    result = run_batch(batch_dir)
     assert result.exit_code == code, result.output
     assert result.output.startswith("Fejl: ") and "Traceback" not in result.output
     for fragment in fragments:
@@ -189,8 +181,7 @@ def test_file_and_config_problems_stop_with_one_clear_message(batch_dir: Path, s
 
 def test_output_folder_that_cannot_be_created_is_exit_4(batch_dir: Path) -> None:
     (batch_dir / "fil").write_text("x")
-    result = CliRunner().invoke(cli, ["run", str(batch_dir / "kp-convert.toml"), "--out",
-                                      str(batch_dir / "fil" / "ud")], catch_exceptions=False)
+    result = run_batch(batch_dir, out=batch_dir / "fil" / "ud")
     assert result.exit_code == 4 and "Fejl: Resultatmappen kan ikke skrives" in result.output
     assert "vælg en anden mappe med --out" in result.output
 
@@ -199,7 +190,7 @@ def test_output_that_would_overwrite_an_input_is_exit_4(batch_dir: Path) -> None
     (batch_dir / "ud").mkdir()
     (batch_dir / "formue.csv").rename(batch_dir / "ud" / "ledger.csv")
     replace_in_config(batch_dir, 'path = "formue.csv"', 'path = "ud/ledger.csv"')
-    result = run(batch_dir)
+    result = run_batch(batch_dir)
     assert result.exit_code == 4
     assert "Inputfilen" in result.output and "ville blive overskrevet af resultatfilen ledger.csv" in result.output
     assert (batch_dir / "ud" / "ledger.csv").read_text(encoding="cp1252").startswith("CPR-nr.;")
@@ -207,7 +198,7 @@ def test_output_that_would_overwrite_an_input_is_exit_4(batch_dir: Path) -> None
 
 def test_output_folder_given_as_a_file_is_a_usage_error(batch_dir: Path) -> None:
     (batch_dir / "fil").write_text("x")
-    result = CliRunner().invoke(cli, ["run", str(batch_dir / "kp-convert.toml"), "--out", str(batch_dir / "fil")])
+    result = run_batch(batch_dir, out="fil")
     assert result.exit_code == 2 and "is a file" in result.output
 
 
@@ -222,7 +213,7 @@ def _ledger_rows(folder: Path, name: str) -> list[int]:
 
 def test_header_only_file_gives_zero_records_and_says_so(batch_dir: Path) -> None:
     cases_text(batch_dir, H + "\r\n")
-    result = run(batch_dir)
+    result = run_batch(batch_dir)
     assert result.exit_code == 0, result.output
     assert re.search(r"Sager\s+0 læst", result.output)
     assert "Bemærk: sager.csv indeholder kun overskriften – ingen poster" in result.output
@@ -231,8 +222,8 @@ def test_header_only_file_gives_zero_records_and_says_so(batch_dir: Path) -> Non
 
 
 def test_mixed_line_endings_and_blank_lines_keep_every_record(batch_dir: Path) -> None:
-    cases_text(batch_dir, f"{H}\r\n{R1}\n\r\n{R2}\r" + ";".join(case_row("S-3", "030350-3456")) + "\n")
-    result = run(batch_dir)
+    cases_text(batch_dir, f"{H}\r\n{R1}\n\r\n{R2}\r" + csv_line(case_row("S-3", "030350-3456")) + "\n")
+    result = run_batch(batch_dir)
     assert result.exit_code == 0, result.output
     assert _ledger_rows(batch_dir, "sager.csv") == [2, 4, 5]
 
@@ -240,45 +231,43 @@ def test_mixed_line_endings_and_blank_lines_keep_every_record(batch_dir: Path) -
 def test_a_field_past_the_csv_modules_size_limit_is_one_rejected_row(batch_dir: Path) -> None:
     huge = "x" * 200_000  # the csv module's default field_size_limit is 131,072
     cases_text(batch_dir, f'{H}\r\n{R1.replace("Søren Ærø", huge)}\r\n{R2}\r\n')
-    result = run(batch_dir)
+    result = run_batch(batch_dir)
     assert result.exit_code == 1, result.output
-    wb = openpyxl.load_workbook(batch_dir / "ud" / "konverteringsark.xlsx", read_only=True)
-    rejected = list(wb["Afviste"].iter_rows(min_row=2, values_only=True))
+    book = batch_dir / "ud" / "konverteringsark.xlsx"
+    rejected = sheet_values(book, "Afviste", min_row=2)
     assert [(r[0], r[1], r[3], r[4]) for r in rejected] == [("sager.csv", 2, "S-1", "text_too_long")]
     assert "Navn: teksten er 200000 tegn – mere end Excels grænse på 32.767 tegn" in rejected[0][5]
-    assert [r[0] for r in wb["Sager"].iter_rows(min_row=2, values_only=True)] == ["S-2"]
+    assert [r[0] for r in sheet_values(book, "Sager", min_row=2)] == ["S-2"]
 
 
 def test_a_few_nul_bytes_are_removed_and_reported(batch_dir: Path) -> None:
     cases_text(batch_dir, f'{H}\r\n{R1.replace("Søren", "Sø" + chr(0) + "ren")}\r\n{R2}\r\n')
-    result = run(batch_dir)
+    result = run_batch(batch_dir)
     assert result.exit_code == 0 and "Bemærk: sager.csv: 1 NUL-tegn (\\0) er fjernet" in result.output
-    names = [r[2] for r in openpyxl.load_workbook(batch_dir / "ud" / "konverteringsark.xlsx",
-                                                  read_only=True)["Sager"].iter_rows(min_row=2, values_only=True)]
+    names = [r[2] for r in sheet_values(batch_dir / "ud" / "konverteringsark.xlsx", "Sager", min_row=2)]
     assert names == ["Søren Ærø", "Søren Ærø"]
 
 
 def test_blank_header_with_data_is_reported_not_lost_silently(batch_dir: Path) -> None:
     cases_text(batch_dir, f"{H};\r\n{R1};ring til hende\r\n{R2};\r\n")
-    result = run(batch_dir)
+    result = run_batch(batch_dir)
     assert result.exit_code == 0, result.output
     assert ("Bemærk: sager.csv: kolonne 14 har ingen overskrift, men 1 række(r) har data i den – kolonnen bruges "
             "ikke") in result.output
     assert _ledger_rows(batch_dir, "sager.csv") == [2, 3]
-    oversigt = [r[0] for r in openpyxl.load_workbook(batch_dir / "ud" / "konverteringsark.xlsx",
-                                                     read_only=True)["Oversigt"].iter_rows(values_only=True)]
+    oversigt = [r[0] for r in sheet_values(batch_dir / "ud" / "konverteringsark.xlsx", "Oversigt")]
     assert any(isinstance(v, str) and "kolonne 14 har ingen overskrift" in v for v in oversigt)
 
 
 def test_duplicate_header_of_an_unused_column_is_fine(batch_dir: Path) -> None:
     write_csv(batch_dir / "sager.csv", [*CASE_HEADER, "Note", "Note"], [[*case_row("S-1"), "a", "b"]])
-    assert run(batch_dir).exit_code == 0
+    assert run_batch(batch_dir).exit_code == 0
 
 
 def test_utf16_and_a_title_block_above_the_header_are_read(batch_dir: Path) -> None:
     text = "Udtræk fra Acadre;;\r\n\r\n" + H + "\r\n" + R1 + "\r\n"
     (batch_dir / "sager.csv").write_bytes(b"\xff\xfe" + text.encode("utf-16-le"))
-    result = run(batch_dir)
+    result = run_batch(batch_dir)
     assert result.exit_code == 0, result.output
     assert _ledger_rows(batch_dir, "sager.csv") == [4]
 

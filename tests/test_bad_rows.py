@@ -13,19 +13,23 @@ from dataclasses import dataclass
 
 import openpyxl
 import pytest
-from click.testing import CliRunner
 
-from convert.cli import cli
-from tests.conftest import ASSET_HEADER, CASE_HEADER, DOC_HEADER, case_row, write_config
+from tests.conftest import (
+    ASSET_HEADER,
+    CASE_HEADER,
+    DOC_HEADER,
+    case_row,
+    fictitious_cpr,
+    run_batch,
+    sheet_rows,
+    sheet_values,
+    write_config,
+    write_csv,
+)
 
 FULL_CPR = re.compile(r"(?<![0-9])[0-9]{6}-?[0-9]{4}(?![0-9])")
 LONG_TITLE = "Fodbehandling " + "x" * 9_986  # 10,000 characters: fits an Excel cell (32,767)
 TOO_LONG = "Fodbehandling " + "x" * 39_986  # 40,000: cannot be written to Excel
-
-
-def _cpr(i: int) -> str:
-    """A unique, valid, fictitious CPR per line (7th digit 1: born 19xx)."""
-    return f"{1 + i % 28:02d}{1 + (i // 28) % 12:02d}{40 + i // 336:02d}-{1000 + i:04d}"
 
 
 # | id | change to a valid running foot-care case | outcome | reason code(s) | fragment of the reason |
@@ -187,8 +191,9 @@ OTHER_ROWS: list[Row] = [
         "asset_after_cutover", "Dateret 05-01-2027, efter startdatoen i KP – ikke brugt"),
     Row("declaration for an unknown citizen", "formue.csv", ["200550-1234", "01.03.2024", "1,00"], "excluded",
         "unknown_citizen", "Ingen gyldig sag i sagsudtrækket for dette CPR-nummer"),
-    Row("declaration for a citizen not converted", "formue.csv", [_cpr(len(CASE_ROWS) - 1), "01.03.2024", "1,00"],
-        "excluded", "citizen_not_converted", "Borgerens sag konverteres ikke"),
+    Row("declaration for a citizen not converted", "formue.csv",
+        [fictitious_cpr(len(CASE_ROWS) - 1), "01.03.2024", "1,00"], "excluded", "citizen_not_converted",
+        "Borgerens sag konverteres ikke"),
     Row("declaration with an invalid CPR", "formue.csv", ["310250-1234", "01.03.2024", "1,00"], "rejected",
         "invalid_cpr", "CPR-nr.: '310250-xxxx' er ikke et gyldigt CPR-nummer"),
     Row("declaration date 31-11", "formue.csv", [OWNER[1], "31.11.2023", "1,00"], "rejected", "invalid_date",
@@ -201,31 +206,24 @@ OTHER_ROWS: list[Row] = [
 HEADERS = {"sager.csv": CASE_HEADER_X, "dokumenter.csv": DOC_HEADER, "formue.csv": ASSET_HEADER}
 
 
-def _line(fields: list[str] | str) -> str:
-    if isinstance(fields, str):
-        return fields
-    return ";".join('"' + f.replace('"', '""') + '"' if any(c in f for c in ';"\r\n') else f for f in fields)
-
-
 @pytest.fixture(scope="module")
 def catalogue(tmp_path_factory: pytest.TempPathFactory):
     """Write the batch, run the CLI once; returns (result, folder, {row id: (file, line)}, ledger by (file, line))."""
     folder = tmp_path_factory.mktemp("bad_rows")
-    lines: dict[str, list[str]] = {name: [";".join(h)] for name, h in HEADERS.items()}
+    rows: dict[str, list[list[str] | str]] = {name: [] for name in HEADERS}
     where: dict[str, tuple[str, int]] = {}
     for n, (row_id, change, *_rest) in enumerate(CASE_ROWS):
-        kwargs = {"cpr": _cpr(n), **change}
+        kwargs = {"cpr": fictitious_cpr(n), **change}
         case_id = kwargs.pop("case_id", f"R-{n:03d}")
-        lines["sager.csv"].append(_line(case_line(case_id, **kwargs)))
-        where[row_id] = ("sager.csv", len(lines["sager.csv"]))
+        rows["sager.csv"].append(case_line(case_id, **kwargs))
+        where[row_id] = ("sager.csv", len(rows["sager.csv"]) + 1)  # line 1 is the header
     for row in OTHER_ROWS:
-        lines[row.file].append(_line(row.fields))
-        where[row.id] = (row.file, len(lines[row.file]))
-    for name, text in lines.items():
-        (folder / name).write_bytes(("\r\n".join(text) + "\r\n").encode("utf-8-sig"))
+        rows[row.file].append(row.fields)
+        where[row.id] = (row.file, len(rows[row.file]) + 1)
+    for name, header in HEADERS.items():
+        write_csv(folder / name, header, rows[name], encoding="utf-8-sig")
     write_config(folder)
-    result = CliRunner().invoke(cli, ["run", str(folder / "kp-convert.toml"), "--out", str(folder / "ud")],
-                                catch_exceptions=False)
+    result = run_batch(folder)
     with (folder / "ud" / "ledger.csv").open(encoding="utf-8") as fh:
         ledger = list(csv.DictReader(fh))
     by_line = {(r["source_file"], int(r["source_row"])): r for r in ledger}
@@ -265,8 +263,7 @@ def test_every_record_is_in_the_ledger_exactly_once(catalogue) -> None:
 
 def test_rejected_rows_are_listed_with_file_line_and_reason(catalogue) -> None:
     _, folder, _, by_line, _ = catalogue
-    wb = openpyxl.load_workbook(folder / "ud" / "konverteringsark.xlsx", read_only=True)
-    listed = {(r[0], r[1]): r for r in wb["Afviste"].iter_rows(min_row=2, values_only=True)}
+    listed = {(r[0], r[1]): r for r in sheet_values(folder / "ud" / "konverteringsark.xlsx", "Afviste", min_row=2)}
     rejected = {k: v for k, v in by_line.items() if v["outcome"] == "rejected"}
     assert set(listed) == set(rejected)
     for key, row in listed.items():
@@ -275,17 +272,15 @@ def test_rejected_rows_are_listed_with_file_line_and_reason(catalogue) -> None:
 
 def test_the_valid_rows_reach_the_worksheet_whole(catalogue) -> None:
     _, folder, _, by_line, _ = catalogue
-    wb = openpyxl.load_workbook(folder / "ud" / "konverteringsark.xlsx", read_only=True)
-    rows = list(wb["Sager"].iter_rows(values_only=True))
-    cases = {r[0]: dict(zip(rows[0], r, strict=True)) for r in rows[1:]}
+    book = folder / "ud" / "konverteringsark.xlsx"
+    cases = {c["ESDH-sagsnr."]: c for c in sheet_rows(book, "Sager")}
     converted = [v["case_id"] for (f, _), v in by_line.items() if f == "sager.csv" and v["outcome"] == "converted"]
     assert sorted(cases) == sorted(converted)
     by_title = {len(c["Sagstitel"] or ""): c for c in cases.values()}
     assert 10_000 in by_title  # a 10,000-character title fits and is not cut
     names = {c["Navn"] for c in cases.values()}
     assert "Søren Ærø" in names and not any(ch in "".join(names) for ch in "\x00\x07\x1b")
-    docs = list(wb["Dokumenter"].iter_rows(min_row=2, values_only=True))
-    assert any(len(d[2]) == 10_000 for d in docs)
+    assert any(len(d["Titel"]) == 10_000 for d in sheet_rows(book, "Dokumenter"))
 
 
 # ---- formula-like text in every text column of every table ------------------------------------------
@@ -305,7 +300,7 @@ def formula_run(tmp_path_factory: pytest.TempPathFactory):
     for column in CASE_TEXT:
         for p in PAYLOADS:
             row = dict(zip(["case_id", "cpr", "name", "title", "benefit", "status", "grant", "end", "pct", "pension",
-                            "assets", "worker", "estimate"], case_row(f"F-{n}", _cpr(n)), strict=True))
+                            "assets", "worker", "estimate"], case_row(f"F-{n}", fictitious_cpr(n)), strict=True))
             key = {"pension_type": "pension", "caseworker": "worker"}.get(column, column)
             row[key] = p
             cases.append(list(row.values()))
@@ -316,16 +311,14 @@ def formula_run(tmp_path_factory: pytest.TempPathFactory):
                    "doc_date": "01-01-2020", "filename": "f.pdf"}
             doc[column] = p
             docs.append(list(doc.values()))
-    for name, header, rows in (("sager.csv", CASE_HEADER, cases), ("dokumenter.csv", DOC_HEADER, docs)):
-        text = "\r\n".join([";".join(header), *(_line(r) for r in rows)]) + "\r\n"
-        (folder / name).write_bytes(text.encode("cp1252"))
+    write_csv(folder / "sager.csv", CASE_HEADER, cases)
+    write_csv(folder / "dokumenter.csv", DOC_HEADER, docs)
     write_config(folder, assets=None)
     config = folder / "kp-convert.toml"
     config.write_text(config.read_text(encoding="utf-8").replace('name = "Testbatch"', 'name = "=1+1 batch"')
                       + '[[document_categories]]\ntitle_pattern = "faktura"\ncategory = "=cmd|\' /C calc\'!A0"\n',
                       encoding="utf-8")
-    result = CliRunner().invoke(cli, ["run", str(config), "--out", str(folder / "ud")], catch_exceptions=False)
-    return result, folder / "ud"
+    return run_batch(folder), folder / "ud"
 
 
 def test_formula_like_text_is_never_a_formula_in_the_workbook(formula_run) -> None:
@@ -341,15 +334,15 @@ def test_formula_like_text_is_never_a_formula_in_the_workbook(formula_run) -> No
                     texts.add(cell.value)
     for p in PAYLOADS:  # each payload is kept as the text it was (leading tab/CR are trimmed as whitespace)
         assert p.strip() in texts, p
-    cases = list(wb["Sager"].iter_rows(min_row=2, values_only=True))
+    cases = sheet_values(wb, "Sager", min_row=2)
     for column, header_index in (("name", 2), ("title", 3), ("caseworker", 4), ("pension_type", 9)):
         shown = {r[header_index] for r in cases}
         assert {p.strip() for p in PAYLOADS} <= shown, column
     assert {p.strip() for p in PAYLOADS} <= {r[0] for r in cases}  # the case number column
-    docs = list(wb["Dokumenter"].iter_rows(min_row=2, values_only=True))
+    docs = sheet_values(wb, "Dokumenter", min_row=2)
     for i in (1, 2, 3, 5):  # document id, title, type, file name
         assert {p.strip() for p in PAYLOADS} <= {d[i] for d in docs}, i
-    excluded = {r[3]: r[5] for r in wb["Udeladte"].iter_rows(min_row=2, values_only=True)}
+    excluded = {r[3]: r[5] for r in sheet_values(wb, "Udeladte", min_row=2)}
     status_cases = {f"F-{CASE_TEXT.index('status') * len(PAYLOADS) + i}" for i in range(len(PAYLOADS))}
     assert set(excluded) == status_cases  # a formula-like status is not a running status: excluded, as text
     assert any("Sagsstatus '=cmd|' /C calc'!A0' er ikke en løbende status" in v for v in excluded.values())
@@ -373,13 +366,11 @@ def test_an_identical_repeat_alone_is_excluded_not_a_crash(batch_dir, table: str
     """Found by the property test: with no conflicting duplicate beside it, an identical repeat raised TypeError."""
     name, header, rows = (("sager.csv", CASE_HEADER, [case_row("S-1"), case_row("S-1")]) if table == "cases" else
                           ("dokumenter.csv", DOC_HEADER, [["S-1", "D1", "Faktura", "", "", ""]] * 2))
-    (batch_dir / name).write_bytes(("\r\n".join(";".join(r) for r in [header, *rows]) + "\r\n").encode("cp1252"))
+    write_csv(batch_dir / name, header, rows)
     write_config(batch_dir, documents="dokumenter.csv" if table == "documents" else None, assets=None)
     if table == "documents":
-        (batch_dir / "sager.csv").write_bytes((";".join(CASE_HEADER) + "\r\n" + ";".join(case_row("S-1"))
-                                               + "\r\n").encode("cp1252"))
-    result = CliRunner().invoke(cli, ["run", str(batch_dir / "kp-convert.toml"), "--out", str(batch_dir / "ud")],
-                                catch_exceptions=False)
+        write_csv(batch_dir / "sager.csv", CASE_HEADER, [case_row("S-1")])
+    result = run_batch(batch_dir)
     assert result.exit_code == 0, result.output
     with (batch_dir / "ud" / "ledger.csv").open(encoding="utf-8") as fh:
         fates = [(r["source_row"], r["outcome"], r["reason_code"]) for r in csv.DictReader(fh)

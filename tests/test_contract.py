@@ -1,7 +1,10 @@
-"""Parse once, same verdict: the run validates with the pandera models while their checks read the parses the
-run made anyway (`convert.parsing.parsed_columns`). These tests hold that to the models on their own: on a table
-of every defect and on the sample batch, the failing (row, column, check) triples are exactly those of a plain
-`SCHEMA.validate(frame, lazy=True)` that parses every column itself.
+"""The data contract (schemas/): one place for every field's label, aliases, kind and presence.
+
+Parse once, same verdict: the run validates with the pandera models while their checks read the parses the run
+made anyway (`convert.danish.parse.parsed_columns`, keyed by column and parser). These tests hold that to the
+models on their own: for all five input tables, on a table of every defect and on the sample batch, the failing
+(row, column, check) triples are exactly those of a plain `SCHEMA.validate(frame, lazy=True)` that parses every
+column itself. A field's check follows from its kind, and what the stages hand on fits the output models.
 """
 
 from __future__ import annotations
@@ -12,11 +15,15 @@ import pandas as pd
 import pandera.pandas as pa
 import pytest
 
+from convert.pipeline import build_batch
 from convert.read.mapping import map_columns
 from convert.read.table import read_input
 from convert.settings.batch import load_config
 from convert.stages.validate import clean, parse_table, schema_failures
-from schemas import SCHEMAS, fields_of
+from schemas import SCHEMAS, CaseRecord, Record, field, fields_of
+from schemas.batch import CategorisedDocument, ConvertedCase, LedgerRow, TypedAsset, TypedCase, TypedDocument
+from schemas.contract import field_specs
+from schemas.esdh import Text
 
 SAMPLE = Path(__file__).resolve().parent.parent / "sample_data" / "kp-convert.toml"
 LONG = "x" * 32_768
@@ -60,6 +67,20 @@ DEFECTS = {
         declaration_date | i går
         assets           | 1,2,3
     """,
+    "kp_report": """
+        case_id          | {LONG}
+        cpr              | {EMPTY}
+        cpr              | 3102501234
+        application_date | 31-11-2024
+        start_date       | 04.13.2027
+        end_date         | 2027-02-30
+        case_type        | {LONG}
+    """,
+    "esdh_export": """
+        case_id          | {EMPTY}
+        status           | {EMPTY}
+        status           | {LONG}
+    """,
 }
 VALID = {
     "cases": {"case_id": "S-1", "cpr": "010150-1234", "name": "Søren", "title": "Fodbehandling",
@@ -69,6 +90,10 @@ VALID = {
     "documents": {"case_id": "S-1", "document_id": "D1", "title": "Ansøgning", "doc_type": "Indgående",
                   "doc_date": "01.02.2024", "filename": "d1.pdf"},
     "assets": {"cpr": "0101501234", "declaration_date": "01-01-2024", "assets": "45.000,00"},
+    "kp_report": {"case_id": "KP-1", "cpr": "010150-1234", "name": "Søren", "case_type": "Fodbehandling",
+                  "title": "Udvidet helbredstillæg", "application_date": "01-03-2024", "start_date": "04-01-2027",
+                  "end_date": "", "status": "Aktiv"},
+    "esdh_export": {"case_id": "S-1", "status": "Lukket", "closing_note": "Sagen behandles i KP fra 04-01-2027. " + LONG},
 }
 
 
@@ -101,7 +126,7 @@ def _frame(table: str) -> pd.DataFrame:
     return clean(table, frame, pad_nine_digit_cpr=True)  # type: ignore[arg-type]
 
 
-@pytest.mark.parametrize("table", ["cases", "documents", "assets"])
+@pytest.mark.parametrize("table", list(SCHEMAS))
 def test_every_defect_is_found_exactly_as_the_pandera_model_finds_it(table: str) -> None:
     frame = _frame(table)
     ours = _ours(table, frame)
@@ -155,3 +180,51 @@ def test_a_check_with_another_parser_parses_for_itself() -> None:
     with parsed_columns({("x", parse_dates): parse_dates(column)}):
         assert parsed(column, parse_amounts_ore).tolist() == [123450, pd.NA]
         assert parsed(column, parse_dates).isna().tolist() == [True, True]
+
+
+def test_every_field_says_what_it_is() -> None:
+    """Each field has a Danish label and a kind; no header alias is claimed by two fields of one table."""
+    for table, model in SCHEMAS.items():
+        specs = fields_of(table)
+        assert specs and all(f.label and f.kind in ("text", "cpr", "date", "amount", "percent") for f in specs)
+        assert [f.name for f in specs] == list(model.to_schema().columns), table
+        seen: dict[str, str] = {}
+        for f in specs:
+            for alias in {a.casefold().replace(" ", "") for a in f.aliases}:
+                assert seen.setdefault(alias, f.name) == f.name, (table, alias, f.name, seen[alias])
+
+
+def test_a_new_date_field_is_checked_as_a_date_because_it_is_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A field added to the contract gets its kind's check and message without any other change."""
+    from convert.stages import validate
+
+    class WithReview(CaseRecord):
+        review_date: Text = field("Revurderingsdato", "date", ("Revurderingsdato",))
+
+    raw = pd.DataFrame([{**VALID["cases"], "review_date": "31-11-2024"}], dtype=object).assign(
+        source_file="x.csv", source_row=2)
+    monkeypatch.setitem(SCHEMAS, "cases", WithReview)
+    frame = validate.clean("cases", raw, pad_nine_digit_cpr=True)
+    passed, rejected = validate.validate_and_type("cases", frame)
+    assert len(passed) == 0 and rejected["reason_code"].tolist() == ["invalid_date"]
+    assert "Revurderingsdato: '31-11-2024'" in rejected["reason"].iloc[0]
+    good = frame.assign(review_date=pd.array(["30-11-2024"], dtype="string"))
+    passed, _ = validate.validate_and_type("cases", good)
+    assert passed["review_date"].iloc[0] == pd.Timestamp("2024-11-30")
+
+
+def test_what_the_stages_hand_on_fits_the_output_models() -> None:
+    """The sample batch's frames, and the typed tables in between, validate against their models."""
+    from convert.read.mapping import map_columns as map_
+    from convert.stages.validate import validate_and_type
+
+    config = load_config(SAMPLE)
+    for table, model in (("cases", TypedCase), ("documents", TypedDocument), ("assets", TypedAsset)):
+        frame, _ = map_(read_input(config.inputs[table]))
+        typed, _ = validate_and_type(table, clean(table, frame, pad_nine_digit_cpr=True))
+        model.validate(typed, lazy=True)
+    batch = build_batch(config)
+    ConvertedCase.validate(batch.cases, lazy=True)
+    CategorisedDocument.validate(batch.documents, lazy=True)
+    LedgerRow.validate(batch.ledger, lazy=True)
+    assert isinstance(field_specs(CaseRecord), tuple) and issubclass(CaseRecord, Record)

@@ -12,7 +12,7 @@ from convert.errors import ConfigError, InputError
 from convert.read.mapping import map_columns
 from convert.read.table import read_input
 from convert.settings.inputs import InputSpec
-from tests.conftest import CASE_HEADER, case_row, write_csv
+from tests.conftest import CASE_HEADER, case_row, csv_line, write_csv
 
 ROWS = [case_row("S-1", name="Søren Ærø"), case_row("S-2", name="Åse Øster")]
 
@@ -54,10 +54,8 @@ def test_multiline_quoted_field_keeps_the_start_line(tmp_path: Path) -> None:
 
 
 def test_ragged_lines_are_rejected_with_line_numbers_and_the_rest_kept(tmp_path: Path) -> None:
-    text = ";".join(CASE_HEADER) + "\r\n" + ";".join(case_row("S-1")) + "\r\n" + "S-2;x;y\r\n" \
-        + ";".join(case_row("S-3") + ["extra"]) + "\r\n" + ";".join(case_row("S-4") + [""]) + "\r\n"
-    path = tmp_path / "s.csv"
-    path.write_bytes(text.encode("cp1252"))
+    path = write_csv(tmp_path / "s.csv", CASE_HEADER, [case_row("S-1"), "S-2;x;y", case_row("S-3") + ["extra"],
+                                                       case_row("S-4") + [""]])
     raw = read_input(_spec(path))
     assert list(raw.rejected["source_row"]) == [3, 4]
     assert "Linje 3 har 3 felter, men overskriften har 13" in raw.rejected["reason"].iloc[0]
@@ -66,7 +64,7 @@ def test_ragged_lines_are_rejected_with_line_numbers_and_the_rest_kept(tmp_path:
 
 
 def test_mixed_line_endings_and_blank_lines(tmp_path: Path) -> None:
-    text = ";".join(CASE_HEADER) + "\r\n" + ";".join(case_row("S-1")) + "\n\n" + ";".join(case_row("S-2")) + "\r"
+    text = csv_line(CASE_HEADER) + "\r\n" + csv_line(case_row("S-1")) + "\n\n" + csv_line(case_row("S-2")) + "\r"
     path = tmp_path / "s.csv"
     path.write_bytes(text.encode("utf-8"))
     raw = read_input(_spec(path))
@@ -75,8 +73,8 @@ def test_mixed_line_endings_and_blank_lines(tmp_path: Path) -> None:
 
 
 def test_title_block_above_the_header_is_skipped(tmp_path: Path) -> None:
-    text = "Udtræk fra SBSYS;;\r\nDannet 27.11.2026, kl. 10:00\r\n\r\n" + ";".join(CASE_HEADER) + "\r\n" \
-        + ";".join(case_row("S-1")) + "\r\n"
+    text = "Udtræk fra SBSYS;;\r\nDannet 27.11.2026, kl. 10:00\r\n\r\n" + csv_line(CASE_HEADER) + "\r\n" \
+        + csv_line(case_row("S-1")) + "\r\n"
     path = tmp_path / "s.csv"
     path.write_bytes(text.encode("cp1252"))
     raw = read_input(_spec(path))
@@ -170,3 +168,18 @@ def test_xlsx_unknown_sheet_lists_the_sheets(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="Arket 'Ark1' findes ikke") as info:
         read_input(_spec(path, sheet="Ark1"))
     assert "Forside, Sager" in str(info.value)
+
+
+def test_a_chart_sheet_named_as_the_data_sheet_is_refused(tmp_path: Path) -> None:
+    """A chart sheet has no cells: a configuration error naming the sheet, not a crash."""
+    from openpyxl.chart import BarChart, Reference
+
+    wb = openpyxl.Workbook()
+    wb.active.append(CASE_HEADER)
+    wb.active.append([1, 2, 3])
+    chart = BarChart()
+    chart.add_data(Reference(wb.active, min_col=1, min_row=2, max_col=3))
+    wb.create_chartsheet("Diagram").add_chart(chart)
+    wb.save(tmp_path / "s.xlsx")
+    with pytest.raises(ConfigError, match="Arket 'Diagram' i s.xlsx er et diagramark"):
+        read_input(_spec(tmp_path / "s.xlsx", sheet="Diagram"))

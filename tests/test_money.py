@@ -18,6 +18,7 @@ from convert.money import (
     percent_from_float,
     subsidy,
 )
+from tests.conftest import pipe_table
 
 D = Decimal
 
@@ -32,8 +33,8 @@ overslag | prisaftale | tilskud | egenbetaling
 
 
 def _rows(text: str) -> list[tuple[Decimal, ...]]:
-    lines = [line for line in text.strip().splitlines()[1:] if line.strip()]
-    return [tuple(D(cell.strip()) for cell in line.split("|")) for line in lines]
+    """The rows under the header of a `|`-separated table, as amounts."""
+    return [tuple(map(D, row)) for row in pipe_table(text)[1:]]
 
 
 @pytest.mark.parametrize("price, agreement, expected_subsidy, expected_own", _rows(KOMBIT_TABLE))

@@ -9,18 +9,11 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from convert.cli import cli
 from convert.write import output_set, outputs
-from tests.conftest import CASE_HEADER, case_row, write_csv
+from tests.conftest import CASE_HEADER, case_row, run_batch, sheet_values, write_csv
 
 OUTPUTS = ["konverteringsark.xlsx", "ledger.csv", "lukkenotater.csv", "manifest.json", "rapport.html"]
-
-
-def run(folder: Path, out: Path, *extra: str, catch: bool = False):
-    return CliRunner().invoke(cli, ["run", str(folder / "kp-convert.toml"), "--out", str(out), *extra],
-                              catch_exceptions=catch)
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:
@@ -31,7 +24,7 @@ def snapshot(folder: Path) -> dict[str, bytes]:
 def previous_run(batch_dir: Path) -> tuple[Path, dict[str, bytes]]:
     """A finished run, then a changed export, so a new run would change every file."""
     out = batch_dir / "ud"
-    assert run(batch_dir, out).exit_code == 0
+    assert run_batch(batch_dir, out=out).exit_code == 0
     before = snapshot(out)
     write_csv(batch_dir / "sager.csv", CASE_HEADER, [case_row("S-9", "090950-1234")])
     return out, before
@@ -46,7 +39,7 @@ def test_a_run_failing_halfway_leaves_the_previous_files_and_says_so(previous_ru
     def disk_full(*_args: object, **_kwargs: object) -> None:
         raise OSError(28, "No space left on device")
     monkeypatch.setattr(outputs, "write_ledger", disk_full)  # after the worksheet and notes are written
-    result = run(batch_dir, out)
+    result = run_batch(batch_dir, out=out)
     assert result.exit_code == 4
     assert "Fejl: Resultatfilerne kunne ikke skrives (No space left on device)" in result.output
     assert f"de tidligere filer i {out} er urørte" in result.output
@@ -61,7 +54,7 @@ def test_a_bug_halfway_is_a_traceback_but_still_leaves_nothing_behind(previous_r
         raise RuntimeError("bug")
     monkeypatch.setattr(outputs, "write_closing_notes", bug)
     with pytest.raises(RuntimeError):
-        run(batch_dir, out)
+        run_batch(batch_dir, out=out)
     assert snapshot(out) == before
 
 
@@ -76,7 +69,7 @@ def test_a_rename_failing_midway_puts_the_earlier_files_back(previous_run, batch
             raise PermissionError(13, "Permission denied")
         real_replace(src, dst)
     monkeypatch.setattr(output_set.os, "replace", replace)
-    result = run(batch_dir, out)
+    result = run_batch(batch_dir, out=out)
     assert result.exit_code == 4
     assert "Kunne ikke lægge ledger.csv på plads" in result.output
     assert "de tidligere filer er lagt tilbage og er urørte" in result.output and "Luk den" in result.output
@@ -85,7 +78,7 @@ def test_a_rename_failing_midway_puts_the_earlier_files_back(previous_run, batch
 
 def test_the_first_run_failing_writes_nothing(batch_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(outputs, "write_ledger", lambda *a, **k: (_ for _ in ()).throw(OSError(5, "I/O error")))
-    result = run(batch_dir, batch_dir / "ud")
+    result = run_batch(batch_dir)
     assert result.exit_code == 4 and "der er ikke skrevet nogen filer i" in result.output
     assert list((batch_dir / "ud").iterdir()) == []
 
@@ -94,7 +87,7 @@ def test_the_first_run_failing_writes_nothing(batch_dir: Path, monkeypatch: pyte
 
 def test_same_inputs_give_byte_identical_outputs(batch_dir: Path) -> None:
     a, b = batch_dir / "a", batch_dir / "b"
-    assert run(batch_dir, a).exit_code == run(batch_dir, b).exit_code == 0
+    assert run_batch(batch_dir, out=a).exit_code == run_batch(batch_dir, out=b).exit_code == 0
     for name in ("konverteringsark.xlsx", "lukkenotater.csv", "ledger.csv", "rapport.html"):
         assert (a / name).read_bytes() == (b / name).read_bytes(), name
     ma, mb = (json.loads((f / "manifest.json").read_text(encoding="utf-8")) for f in (a, b))
@@ -110,14 +103,11 @@ def test_same_inputs_give_byte_identical_outputs(batch_dir: Path) -> None:
 def test_row_order_in_the_export_does_not_change_the_worksheet(batch_dir: Path) -> None:
     rows = [case_row("S-1"), case_row("S-2", "020250-2345"), case_row("S-3", "030350-3456")]
     write_csv(batch_dir / "sager.csv", CASE_HEADER, rows)
-    assert run(batch_dir, batch_dir / "a").exit_code == 0
+    assert run_batch(batch_dir, out="a").exit_code == 0
     write_csv(batch_dir / "sager.csv", CASE_HEADER, rows[::-1])
-    assert run(batch_dir, batch_dir / "b").exit_code == 0
-    import openpyxl
-
-    sheets = [[r[:-1] for r in openpyxl.load_workbook(f / "konverteringsark.xlsx")["Sager"].iter_rows(
-        values_only=True)] for f in (batch_dir / "a", batch_dir / "b")]
-    assert sheets[0] == sheets[1]  # sorted by case number; only the source line column differs
+    assert run_batch(batch_dir, out="b").exit_code == 0
+    a, b = (sheet_values(batch_dir / f / "konverteringsark.xlsx", "Sager") for f in ("a", "b"))
+    assert [r[:-1] for r in a] == [r[:-1] for r in b]  # sorted by case number; only the source line column differs
 
 
 # ---- owner only ------------------------------------------------------------------------------------
@@ -127,7 +117,7 @@ def test_outputs_are_readable_by_the_owner_only(batch_dir: Path) -> None:
     out = batch_dir / "ny" / "mappe" / "ud"
     old_umask = os.umask(0o022)  # a usual umask would leave files world-readable
     try:
-        assert run(batch_dir, out).exit_code == 0
+        assert run_batch(batch_dir, out=out).exit_code == 0
     finally:
         os.umask(old_umask)
     for folder in (batch_dir / "ny", batch_dir / "ny" / "mappe", out):
@@ -149,7 +139,7 @@ def test_temporary_files_are_owner_only_from_the_start(batch_dir: Path, monkeypa
     monkeypatch.setattr(outputs, "write_ledger", spy)
     old_umask = os.umask(0o022)
     try:
-        assert run(batch_dir, batch_dir / "ud").exit_code == 0
+        assert run_batch(batch_dir).exit_code == 0
     finally:
         os.umask(old_umask)
     assert modes == [0o600, 0o600]

@@ -23,6 +23,7 @@ from convert.danish.parse import (
     parse_dates,
     parse_percentages,
 )
+from tests.conftest import pipe_table
 
 STORAGES = ["python"] + (["pyarrow"] if importlib.util.find_spec("pyarrow") else [])
 LEN_ERR = "skal have 10 cifre"
@@ -34,12 +35,6 @@ def string_storage(request: pytest.FixtureRequest):
     """Run everything on both pandas string backends: pyarrow (RE2 regexes) and python (re)."""
     with pd.option_context("mode.string_storage", request.param):
         yield request.param
-
-
-def table(text: str) -> list[tuple[str, ...]]:
-    """Rows of a `|`-separated text table; cells are stripped, '#' lines and blank lines skipped."""
-    lines = [ln for ln in text.strip().splitlines() if ln.strip() and not ln.strip().startswith("#")]
-    return [tuple(cell.strip() for cell in ln.split("|")) for ln in lines]
 
 
 def same(got: object, expected: object) -> bool:
@@ -66,7 +61,7 @@ def parse(func, raws: list, **kwargs):
 # --- CPR -----------------------------------------------------------------------------------------------
 
 # raw | normalised | birth date
-CENTURY_RULE = table("""
+CENTURY_RULE = pipe_table("""
 # 7th digit 0-3: always 19xx
 0101000123 | 0101000123 | 1900-01-01
 0101361234 | 0101361234 | 1936-01-01
@@ -271,7 +266,7 @@ def test_cpr_roundtrip_birth_date(cases: list[tuple[str, dt.date, bool]]) -> Non
 
 # --- Dates ---------------------------------------------------------------------------------------------
 
-DATES = table("""
+DATES = pipe_table("""
 01-03-2024              | 2024-03-01
 1-3-2024                | 2024-03-01
 01.03.2024              | 2024-03-01

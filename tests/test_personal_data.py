@@ -16,19 +16,24 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from click.testing import CliRunner
 
 from convert.cli import cli
-from tests.conftest import CASE_HEADER, DOC_HEADER, case_row, make_batch, write_csv
+from tests.conftest import (
+    CASE_HEADER,
+    DOC_HEADER,
+    case_row,
+    kp_convert,
+    kp_report_from_worksheet,
+    make_batch,
+    run_batch,
+    sheet_values,
+    write_csv,
+)
 
 REPO = Path(__file__).resolve().parents[1]
 FULL_CPR = re.compile(r"(?<![0-9])[0-9]{6}[- ]?[0-9]{4}(?![0-9])")
 MASKED_CPR = re.compile(r"(?<![0-9])[0-9]{6}-xxxx")
 PSEUDONYM = re.compile(r"PS(?:-[0-9A-F]{4}){4}")
-
-
-def invoke(*args: str):
-    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
 
 
 def console(result) -> str:  # type: ignore[no-untyped-def]
@@ -45,7 +50,7 @@ def sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_no_command_prints_a_full_cpr(sample: Path, tmp_path: Path) -> None:
-    config = str(sample / "kp-convert.toml")
+    config = sample / "kp-convert.toml"
     assert FULL_CPR.search((sample / "sager.csv").read_text(encoding="cp1252"))  # the scan has something to find
     no_header = tmp_path / "uden_overskrift"
     no_header.mkdir()
@@ -53,19 +58,20 @@ def test_no_command_prints_a_full_cpr(sample: Path, tmp_path: Path) -> None:
     (no_header / "sager.csv").write_bytes(b"\r\n".join(lines[1:]))  # the first data row becomes the "header"
     shutil.copy(sample / "kp-convert.toml", no_header)
     runs = {
-        "help": invoke("--help"),
-        **{f"{c} --help": invoke(c, "--help") for c in cli.commands},
-        "init": invoke("init", str(tmp_path / "ny.toml")),
-        "sample": invoke("sample", "--out", str(tmp_path / "eksempel"), "--cases", "60", "--seed", "3"),
-        "run": invoke("run", config),
-        "re-run": invoke("run", config),
-        "run --pseudonymise": invoke("run", config, "--pseudonymise"),
-        "plan": invoke("plan", config),
-        "spec": invoke("spec", config, "--out", str(tmp_path / "bestilling")),
-        "reconcile --update-worksheet": invoke("reconcile", config, "--kp-report", str(_kp_report(sample, tmp_path)),
-                                               "--update-worksheet"),
-        "run, no header line": invoke("run", str(no_header / "kp-convert.toml")),
-        "run, config error": invoke("run", str(tmp_path / "ny.toml")),
+        "help": kp_convert("--help"),
+        **{f"{c} --help": kp_convert(c, "--help") for c in cli.commands},
+        "init": kp_convert("init", tmp_path / "ny.toml"),
+        "sample": kp_convert("sample", "--out", tmp_path / "eksempel", "--cases", "60", "--seed", "3"),
+        "run": kp_convert("run", config),
+        "re-run": kp_convert("run", config),
+        "run --pseudonymise": kp_convert("run", config, "--pseudonymise"),
+        "plan": kp_convert("plan", config),
+        "spec": kp_convert("spec", config, "--out", tmp_path / "bestilling"),
+        "reconcile --update-worksheet": kp_convert(  # a KP report of the first 59 cases the run converted
+            "reconcile", config, "--update-worksheet", "--kp-report",
+            kp_report_from_worksheet(sample / "output" / "konverteringsark.xlsx", tmp_path / "kp.csv", cases=slice(59))),
+        "run, no header line": kp_convert("run", no_header / "kp-convert.toml"),
+        "run, config error": kp_convert("run", tmp_path / "ny.toml"),
     }
     assert runs["run"].exit_code == 1 and runs["run, no header line"].exit_code == 3
     assert runs["spec"].exit_code == 1 and runs["reconcile --update-worksheet"].exit_code in (0, 1)
@@ -75,24 +81,10 @@ def test_no_command_prints_a_full_cpr(sample: Path, tmp_path: Path) -> None:
         assert not FULL_CPR.search(console(result)), (name, FULL_CPR.search(console(result)))
 
 
-def _kp_report(sample: Path, tmp_path: Path) -> Path:
-    """A KP case report as KP would list the converted cases (from the worksheet the run wrote)."""
-    ws = openpyxl.load_workbook(sample / "output" / "konverteringsark.xlsx", read_only=True)["Sager"]
-    rows = list(ws.iter_rows(values_only=True))
-    col = {h: i for i, h in enumerate(rows[0])}
-    path = tmp_path / "kp.csv"
-    write_csv(path, ["KP-sagsnr.", "CPR-nr.", "Navn", "Sagstype", "Titel", "Ansøgningsdato", "Bevilling start",
-                     "Bevilling slut", "Status"],
-              [[f"KP-{i}", r[col["CPR-nr."]], r[col["Navn"]] or "", "Udvidet helbredstillæg - fodbehandling",
-                "Fodbehandling", r[col["Ansøgningsdato (KP)"]].strftime("%d-%m-%Y") if r[col["Ansøgningsdato (KP)"]]
-                else "", "04-01-2027", "", "Aktiv"] for i, r in enumerate(rows[1:60])], encoding="utf-8")
-    return path
-
-
 @pytest.mark.skipif(os.name != "posix", reason="POSIX permissions")
 def test_the_key_is_made_once_next_to_the_config_owner_only(batch_dir: Path) -> None:
     config = str(batch_dir / "kp-convert.toml")
-    result = invoke("run", config, "--pseudonymise")
+    result = kp_convert("run", config, "--pseudonymise")
     key = batch_dir / "kp-convert.key"
     assert result.exit_code == 0 and f"Ny nøgle til pseudonymisering skrevet i {key}" in result.output
     assert stat.S_IMODE(key.stat().st_mode) == 0o600 and re.fullmatch(r"[0-9a-f]{64}\n", key.read_text())
@@ -100,7 +92,7 @@ def test_the_key_is_made_once_next_to_the_config_owner_only(batch_dir: Path) -> 
     assert sorted(p.name for p in out.iterdir()) == ["konverteringsark.xlsx", "ledger.csv", "lukkenotater.csv",
                                                      "manifest.json", "rapport.html"]
     assert all(stat.S_IMODE(p.stat().st_mode) == 0o600 for p in out.iterdir())
-    again = invoke("run", config, "--pseudonymise")
+    again = kp_convert("run", config, "--pseudonymise")
     assert "Ny nøgle" not in again.output and key.read_text() == key.read_text()
 
 
@@ -108,8 +100,9 @@ def _texts(folder: Path) -> list[str]:
     """Every text in every output: cells of every sheet, and the CSV/JSON files."""
     texts = [(folder / n).read_text(encoding="utf-8-sig") for n in ("ledger.csv", "lukkenotater.csv", "manifest.json",
                                                                     "rapport.html")]
-    for ws in openpyxl.load_workbook(folder / "konverteringsark.xlsx", read_only=True):
-        texts += [str(v) for row in ws.iter_rows(values_only=True) for v in row if v is not None]
+    book = openpyxl.load_workbook(folder / "konverteringsark.xlsx", read_only=True)
+    for sheet in book.sheetnames:
+        texts += [str(v) for row in sheet_values(book, sheet) for v in row if v is not None]
     return texts
 
 
@@ -122,8 +115,8 @@ def test_pseudonymised_outputs_carry_no_cpr_and_no_names(batch_dir: Path) -> Non
     write_csv(batch_dir / "dokumenter.csv", DOC_HEADER, [
         ["32.03.12-G01-1-24", "D1", "Ansøgning fra Søren Ærø", "", "", "Søren Ærø 0101501234.pdf"]])
     real, pseudo = batch_dir / "ud", batch_dir / "ps"
-    assert invoke("run", str(batch_dir / "kp-convert.toml"), "--out", str(real)).exit_code == 1
-    result = invoke("run", str(batch_dir / "kp-convert.toml"), "--pseudonymise", "--out", str(pseudo))
+    assert run_batch(batch_dir, out=real).exit_code == 1
+    result = run_batch(batch_dir, "--pseudonymise", out=pseudo)
     assert result.exit_code == 1 and "Pseudonymiseret: CPR-numre er erstattet af pseudonymer" in result.output
     texts = "\n".join(_texts(pseudo))
     cpr_in_text = re.compile(r"(?<![0-9A-Za-z])[0-9]{6}[- ]?[0-9]{4}(?![0-9A-Za-z])")  # not inside a SHA-256
@@ -132,12 +125,12 @@ def test_pseudonymised_outputs_carry_no_cpr_and_no_names(batch_dir: Path) -> Non
         assert name not in texts, name
     real_wb, ps_wb = (openpyxl.load_workbook(f / "konverteringsark.xlsx") for f in (real, pseudo))
     assert real_wb.sheetnames == ps_wb.sheetnames
-    ps_rows = list(ps_wb["Sager"].iter_rows(min_row=2, values_only=True))
+    ps_rows = sheet_values(ps_wb, "Sager", min_row=2)
     assert len(ps_rows) == real_wb["Sager"].max_row - 1 == 2
     first = ps_rows[0]
     assert PSEUDONYM.fullmatch(first[1]) and first[2] is None  # CPR -> pseudonym, name removed
     assert first[3] == f"Fodbehandling – [fjernet] [fjernet], {first[1]}"  # the same citizen, the same pseudonym
-    doc = next(ps_wb["Dokumenter"].iter_rows(min_row=2, values_only=True))
+    doc = sheet_values(ps_wb, "Dokumenter", min_row=2)[0]
     assert doc[2] == "Ansøgning fra [fjernet] [fjernet]" and doc[5] == f"[fjernet] [fjernet] {first[1]}.pdf"
     real_ledger = list(csv.DictReader(io.StringIO((real / "ledger.csv").read_text(encoding="utf-8"))))
     ps_ledger = list(csv.DictReader(io.StringIO((pseudo / "ledger.csv").read_text(encoding="utf-8"))))
@@ -151,17 +144,15 @@ def test_pseudonymised_outputs_carry_no_cpr_and_no_names(batch_dir: Path) -> Non
 
 
 def test_pseudonyms_are_stable_with_the_key_and_differ_without_it(batch_dir: Path) -> None:
-    config = str(batch_dir / "kp-convert.toml")
     for folder in ("a", "b"):
-        assert invoke("run", config, "--pseudonymise", "--out", str(batch_dir / folder)).exit_code == 0
+        assert run_batch(batch_dir, "--pseudonymise", out=folder).exit_code == 0
     assert (batch_dir / "a" / "konverteringsark.xlsx").read_bytes() == \
         (batch_dir / "b" / "konverteringsark.xlsx").read_bytes()
     other = batch_dir / "anden.key"
     other.write_text("ab" * 32)
-    assert invoke("run", config, "--pseudonymise", "--key-file", str(other), "--out",
-                  str(batch_dir / "c")).exit_code == 0
-    cprs = [{r[1] for r in openpyxl.load_workbook(batch_dir / f / "konverteringsark.xlsx")["Sager"].iter_rows(
-        min_row=2, values_only=True)} for f in ("a", "c")]
+    assert run_batch(batch_dir, "--pseudonymise", "--key-file", other, out="c").exit_code == 0
+    cprs = [{r[1] for r in sheet_values(batch_dir / f / "konverteringsark.xlsx", "Sager", min_row=2)}
+            for f in ("a", "c")]
     assert len(cprs[0]) == len(cprs[1]) == 3 and not cprs[0] & cprs[1]
 
 
@@ -170,7 +161,7 @@ def both_runs(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A batch with its real outputs and its pseudonymised outputs, each in its default folder."""
     folder = make_batch(tmp_path_factory.mktemp("both"))
     config = str(folder / "kp-convert.toml")
-    assert invoke("run", config).exit_code == 0 and invoke("run", config, "--pseudonymise").exit_code == 0
+    assert kp_convert("run", config).exit_code == 0 and kp_convert("run", config, "--pseudonymise").exit_code == 0
     return folder
 
 
@@ -189,7 +180,7 @@ def test_real_and_pseudonymised_outputs_never_mix(both_runs: Path, args: list[st
     real, pseudo = batch_dir / "output", batch_dir / "output-pseudonymiseret"
     before = (real / "konverteringsark.xlsx").read_bytes()
     filled = [a.format(real=real, pseudo=pseudo, dir=batch_dir) for a in args]
-    result = CliRunner().invoke(cli, ["run", config, *filled])
+    result = kp_convert("run", config, *filled)
     assert result.exit_code == code, result.output
     assert message in result.output
     assert (real / "konverteringsark.xlsx").read_bytes() == before

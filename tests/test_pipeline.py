@@ -11,7 +11,7 @@ from convert.errors import ConservationError
 from convert.pipeline import build_batch
 from convert.settings.batch import load_config
 from convert.stages.ledger import check_conservation
-from tests.conftest import ASSET_HEADER, CASE_HEADER, DOC_HEADER, case_row, write_config, write_csv
+from tests.conftest import ASSET_HEADER, CASE_HEADER, DOC_HEADER, case_row, pipe_table, write_config, write_csv
 
 
 def _batch(folder: Path, cases: list[list[str]], docs=None, assets=None, extra: str = ""):
@@ -45,11 +45,7 @@ SELECTION = """
 """
 
 
-def _table(text: str) -> list[list[str]]:
-    return [[c.strip() for c in line.strip().strip("|").split("|")] for line in text.strip().splitlines()]
-
-
-@pytest.mark.parametrize("change, outcome, code", _table(SELECTION))
+@pytest.mark.parametrize("change, outcome, code", pipe_table(SELECTION))
 def test_selection_rules(tmp_path: Path, change: str, outcome: str, code: str) -> None:
     kwargs = dict(kv.split("=", 1) for kv in change.split(";"))
     batch = _batch(tmp_path, [case_row("S-1", **kwargs)], assets=[["010150-1234", "01.03.2024", "1.000,00"]])
@@ -114,7 +110,7 @@ FLAGS = """
 """
 
 
-@pytest.mark.parametrize("change, flag", _table(FLAGS))
+@pytest.mark.parametrize("change, flag", pipe_table(FLAGS))
 def test_flag_rules(tmp_path: Path, change: str, flag: str) -> None:
     key, value = change.lstrip("@").split("=", 1)
     decl = {"date": "01.03.2024", "assets": "50.000,00"}
@@ -171,7 +167,7 @@ CATEGORIES = """
 """
 
 
-@pytest.mark.parametrize("title, doc_type, category", _table(CATEGORIES))
+@pytest.mark.parametrize("title, doc_type, category", pipe_table(CATEGORIES))
 def test_document_categories(tmp_path: Path, title: str, doc_type: str, category: str) -> None:
     batch = _batch(tmp_path, [case_row("S-1")], docs=[["S-1", "D1", title, doc_type, "01-01-2020", "D1.pdf"]])
     assert batch.documents.iloc[0]["category"] == category

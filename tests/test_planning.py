@@ -26,7 +26,7 @@ from convert.plan.planning import (
 )
 from convert.settings.batch import load_config
 from convert.settings.planning import Caseworker, PlanSettings
-from tests.conftest import write_config
+from tests.conftest import pipe_table, write_config
 
 CUTOVER = dt.date(2027, 1, 4)  # a Monday
 WEEK = (0, 1, 2, 3, 4)
@@ -76,7 +76,7 @@ HOLIDAYS = """
 
 
 @pytest.mark.parametrize("day, expected, optional, why",
-                         [tuple(c.strip() for c in line.strip("| ").split("|")) for line in HOLIDAYS.strip().splitlines()])
+                         pipe_table(HOLIDAYS))
 def test_working_days_follow_danish_holidays(day: str, expected: str, optional: str, why: str) -> None:
     worker = Caseworker("ABJ", 3, WEEK)
     s = PlanSettings(optional_holidays=optional == "yes")
@@ -117,7 +117,7 @@ def _weekdays(text: str) -> tuple[int, ...]:
 
 
 @pytest.mark.parametrize("hours, weekdays, start, minutes, expected, why",
-                         [tuple(c.strip() for c in line.strip("| ").split("|")) for line in CAPACITY.strip().splitlines()])
+                         pipe_table(CAPACITY))
 def test_capacity_of_one_caseworker(hours: str, weekdays: str, start: str, minutes: str, expected: str,
                                     why: str) -> None:
     mins = [int(m) for m in minutes.split(",")]
@@ -186,7 +186,7 @@ ORDERS = """
 
 
 @pytest.mark.parametrize("order, flagged, sequence",
-                         [tuple(c.strip() for c in line.strip("| ").split("|")) for line in ORDERS.strip().splitlines()])
+                         pipe_table(ORDERS))
 def test_order(order: str, flagged: str, sequence: str) -> None:
     s = PlanSettings(order=tuple(order.split(",")), flagged=flagged)
     assert order_cases(cases(*ORDER_CASES), s)["case_id"].tolist() == sequence.split()

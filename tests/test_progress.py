@@ -8,11 +8,10 @@ import time
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
 from convert import progress
-from convert.cli import cli
 from convert.progress import StageClock, stage, stage_block
+from tests.conftest import run_batch
 
 
 class Terminal(io.StringIO):
@@ -63,8 +62,7 @@ def test_silent_off_a_terminal_and_on_short_runs(monkeypatch: pytest.MonkeyPatch
 
 def test_run_writes_timings_and_stays_quiet_on_stderr(batch_dir: Path) -> None:
     timings = batch_dir / "timings.json"
-    result = CliRunner().invoke(cli, ["run", str(batch_dir / "kp-convert.toml"), "--out", str(batch_dir / "ud"),
-                                      "--timings", str(timings)], catch_exceptions=False)
+    result = run_batch(batch_dir, "--timings", timings)
     assert result.exit_code == 0, result.output
     report = json.loads(timings.read_text(encoding="utf-8"))
     names = [s["name"] for s in report["stages"]]

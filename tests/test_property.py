@@ -15,13 +15,20 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-import openpyxl
-from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from convert.cli import cli
-from tests.conftest import ASSET_HEADER, CASE_HEADER, DOC_HEADER, case_row, write_config
+from tests.conftest import (
+    ASSET_HEADER,
+    CASE_HEADER,
+    DOC_HEADER,
+    case_row,
+    csv_line,
+    fictitious_cpr,
+    run_batch,
+    sheet_values,
+    write_config,
+)
 
 # kind -> (outcome, reason code or None when flags may vary)
 CASE_KINDS: dict[str, tuple[str, str | None]] = {
@@ -46,10 +53,6 @@ docs_st = st.lists(st.tuples(st.sampled_from(sorted(DOC_KINDS)), st.integers(0, 
 assets_st = st.lists(st.tuples(st.sampled_from(sorted(ASSET_KINDS)), st.integers(0, 12)), max_size=8)
 
 
-def _cpr(i: int) -> str:
-    return f"{1 + i:02d}0{1 + i % 9}45-{2000 + i}"
-
-
 @dataclass
 class Export:
     """Records as field lists (or raw text for ragged lines) with the fate each must get."""
@@ -62,14 +65,11 @@ class Export:
 def _write(folder: Path, export: Export, dialect: tuple[str, str, str], blanks: list[bool]) -> dict[int, tuple]:
     """Write the file; returns {start line: expected fate} as a person would count lines."""
     encoding, delim, newline = dialect
-
-    def field(v: str) -> str:
-        return '"' + v.replace('"', '""') + '"' if any(c in v for c in (delim, '"', "\n", "\r")) else v
     text, line, expected = delim.join(export.header) + newline, 2, {}
     for i, (fields, fate) in enumerate(export.records):
         if blanks[i % len(blanks)]:
             text, line = text + newline, line + 1  # a blank line is not a record
-        raw = fields.replace(";", delim) if isinstance(fields, str) else delim.join(field(f) for f in fields)
+        raw = fields.replace(";", delim) if isinstance(fields, str) else csv_line(fields, delim)
         expected[line] = fate
         text += raw + newline
         line += raw.count("\n") + 1
@@ -82,7 +82,7 @@ def _exports(cases: list[tuple[str, str]], docs: list[tuple[str, int]], assets: 
     for i, (kind, name) in enumerate(cases):
         if kind == "repeat" and not valid_lines:
             kind = "valid"
-        case_id, cpr = f"P-{i}", _cpr(i)
+        case_id, cpr = f"P-{i}", fictitious_cpr(i)
         row = case_row(case_id, cpr, name=name)
         change = {"multiline_title": (3, "Fodbehandling\nanden linje"), "delimiter_in_title": (3, "Fod; behandling, "),
                   "formula_name": (2, "=cmd|' /C calc'!A0"), "not_foot_care": (3, "Briller"),
@@ -133,8 +133,7 @@ def test_every_record_has_exactly_one_fate(cases, docs, assets, dialect, blanks)
         expected = {e.name: _write(folder, e, d, blanks) for e, d in zip(_exports(cases, docs, assets), dialect,
                                                                           strict=True)}
         write_config(folder)
-        result = CliRunner().invoke(cli, ["run", str(folder / "kp-convert.toml"), "--out", str(folder / "ud")],
-                                    catch_exceptions=False)  # an escaping exception fails the property
+        result = run_batch(folder)  # an escaping exception fails the property
         any_rejected = any(f and f[0] == "rejected" for e in expected.values() for f in e.values())
         assert result.exit_code == (1 if any_rejected else 0), result.output
         with (folder / "ud" / "ledger.csv").open(encoding="utf-8") as fh:
@@ -155,8 +154,6 @@ def test_every_record_has_exactly_one_fate(cases, docs, assets, dialect, blanks)
                     assert fate[1] is None or entry["reason_code"] == fate[1], (name, line, entry)
                 else:
                     assert entry["outcome"] != "rejected", (name, line, entry)
-        wb = openpyxl.load_workbook(folder / "ud" / "konverteringsark.xlsx", read_only=True)
-        sager = sum(1 for _ in wb["Sager"].iter_rows(min_row=2, values_only=True))
-        wb.close()
+        sager = len(sheet_values(folder / "ud" / "konverteringsark.xlsx", "Sager", min_row=2))
         converted = sum(1 for r in ledger if r["table"] == "cases" and r["outcome"] == "converted")
         assert sager == converted

@@ -30,26 +30,33 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 import pytest
-from click.testing import CliRunner
 from hypothesis import given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from convert.cli import cli
 from convert.reconcile.match import AMBIGUOUS, EXTRA, MATCHED, MISSING, pair_cases
 from convert.reconcile.pipeline import reconcile
 from convert.settings.batch import load_config, reconcile_settings
-from tests.conftest import ASSET_HEADER, CASE_HEADER, case_row, write_config, write_csv
+from tests.conftest import (
+    ASSET_HEADER,
+    CASE_HEADER,
+    case_row,
+    kp_convert,
+    pipe_table,
+    run_batch,
+    sheet_rows,
+    sheet_values,
+    write_config,
+    write_csv,
+)
+from tests.conftest import FOOT_CARE_KP as FOOT
+from tests.conftest import fictitious_cpr as cpr
 
 FULL_CPR = re.compile(r"\b\d{6}-?\d{4}\b")
 KP_HEADER = ["Sags-id", "CPR-nr.", "Navn", "Sagstype", "Titel", "Ansøgningsdato", "Bevilling start",
              "Bevilling slut", "Status"]
-FOOT = "Udvidet helbredstillæg - fodbehandling"
+ESDH_AFTER_HEADER = ["Sagsnr.", "Sagsstatus", "Lukkenotat"]
 RECONCILE = f'[reconcile]\nexpected_case_type = "{FOOT}"\n'
-
-
-def cpr(i: int) -> str:
-    return f"{i:02d}0150-1{i:03d}"
 
 
 def case_id(i: int) -> str:
@@ -91,8 +98,7 @@ def converted(tmp_path_factory) -> Path:
               + [case_row("S-99", cpr(99 - 70), title="Briller", benefit="Briller")])
     write_csv(d / "formue.csv", ASSET_HEADER, [[cpr(i), "01.03.2024", "10.000,00"] for i in range(1, 14)])
     write_config(d, documents=None, extra=RECONCILE)
-    result = CliRunner().invoke(cli, ["run", str(d / "kp-convert.toml"), "--out", str(d / "out")],
-                                catch_exceptions=False)
+    result = run_batch(d, out="out")
     assert result.exit_code == 0, result.output
     fill_checklist(d / "out" / "konverteringsark.xlsx", CHECKLIST)
     return d
@@ -117,7 +123,7 @@ def fill_checklist(path: Path, entries: dict[int, tuple[str, str]], initials: st
 def _prepare(converted: Path, d: Path) -> Path:
     shutil.copytree(converted, d)
     write_csv(d / "kp.csv", KP_HEADER, kp_rows())
-    write_csv(d / "esdh-efter.csv", ["Sagsnr.", "Sagsstatus", "Lukkenotat"], ESDH)
+    write_csv(d / "esdh-efter.csv", ESDH_AFTER_HEADER, ESDH)
     return d
 
 
@@ -131,27 +137,19 @@ def batch(converted: Path, tmp_path: Path) -> Path:
 def planted(converted: Path, tmp_path_factory):
     """The batch reconciled once (read-only for the tests that use it): (folder, CLI result)."""
     d = _prepare(converted, tmp_path_factory.mktemp("planted") / "batch")
-    return d, invoke(d)
+    return d, reconcile_batch(d)
 
 
-def invoke(d: Path, *extra: str, kp: str = "kp.csv", esdh: str | None = "esdh-efter.csv"):
-    args = ["reconcile", str(d / "kp-convert.toml"), "--kp-report", str(d / kp),
-            "--worksheet", str(d / "out" / "konverteringsark.xlsx")]
-    if esdh:
-        args += ["--esdh-export", str(d / esdh)]
-    return CliRunner().invoke(cli, args + list(extra))
-
-
-def sheet_rows(book: Path | openpyxl.Workbook, sheet: str) -> list[dict[str, object]]:
-    ws = (openpyxl.load_workbook(book, read_only=True) if isinstance(book, Path) else book)[sheet]
-    header = [c.value for c in ws[1]]
-    return [dict(zip(header, r, strict=True)) for r in ws.iter_rows(min_row=2, values_only=True)]
+def reconcile_batch(d: Path, *extra: str, kp: str = "kp.csv", esdh: str | None = "esdh-efter.csv"):
+    """`kp-convert reconcile` on the batch in `d`: its KP report, worksheet and (unless None) ESDH export."""
+    esdh_export = ["--esdh-export", d / esdh] if esdh else []
+    return kp_convert("reconcile", d / "kp-convert.toml", "--kp-report", d / kp,
+                      "--worksheet", d / "out" / "konverteringsark.xlsx", *esdh_export, *extra)
 
 
 def oversigt(path: Path) -> dict[str, object]:
     """Label -> first value of the Oversigt sheet (later blocks win for repeated labels, so read per test)."""
-    ws = openpyxl.load_workbook(path)["Oversigt"]
-    return {str(r[0]).strip(): r[1] for r in ws.iter_rows(values_only=True) if r[0] is not None}
+    return {str(r[0]).strip(): r[1] for r in sheet_values(path, "Oversigt") if r[0] is not None}
 
 
 PLANTED = {
@@ -214,8 +212,7 @@ def test_every_planted_difference_is_found_exactly_once_and_nothing_else(planted
 
 def test_control_totals_add_up_and_show_their_sums(planted) -> None:
     batch, _ = planted
-    ws = openpyxl.load_workbook(batch / "out" / "afstemning.xlsx")["Oversigt"]
-    rows = [r for r in ws.iter_rows(values_only=True) if r[0] is not None]
+    rows = [r for r in sheet_values(batch / "out" / "afstemning.xlsx", "Oversigt") if r[0] is not None]
     checks = [r[1] for r in rows if r[0] == "Kontrol"]
     assert checks == ["13 = 10 + 2 + 1 + 0 (stemmer)",  # cases in the batch: matched + missing + ambiguous + left out
                       "10 = 1 + 9 (stemmer)",  # matched: correct + with differences
@@ -237,9 +234,9 @@ def test_a_batch_that_reconciles_exits_0(batch: Path) -> None:
     fill_checklist(batch / "out" / "konverteringsark.xlsx", {i: ("Ja", "") for i in range(1, 14)})
     rows = [kp_row(i) for i in range(1, 14)] + [kp_row(2, number="KP-102", kind="Briller", title="Briller")]
     write_csv(batch / "kp.csv", KP_HEADER, rows)
-    write_csv(batch / "esdh-efter.csv", ["Sagsnr.", "Sagsstatus", "Lukkenotat"],
+    write_csv(batch / "esdh-efter.csv", ESDH_AFTER_HEADER,
               [[case_id(i), "Afsluttet", NOTE] for i in range(1, 14)] + [["S-99", "", ""]])  # broken, not ours
-    result = invoke(batch)
+    result = reconcile_batch(batch)
     assert result.exit_code == 0, result.output
     assert "Alt stemmer." in result.output
     assert "13 = 13 matchet (13 korrekte) + 0 mangler i KP" in result.output
@@ -287,10 +284,10 @@ def test_a_sorted_worksheet_with_an_added_column_and_a_hand_made_kp_spreadsheet(
             if cells[i]:
                 d, m, y = map(int, str(cells[i]).split("-"))
                 cells[i] = pd.Timestamp(y, m, d).to_pydatetime()
-        cells[1] = int(str(cells[1]).replace("-", ""))  # 010150-1001 -> 101501001
+        cells[1] = int(str(cells[1]).replace("-", ""))  # 020140-1001 -> 201401001
         ws.append(cells)
     report.save(batch / "kp.xlsx")
-    assert invoke(batch, kp="kp.xlsx").exit_code == 1
+    assert reconcile_batch(batch, kp="kp.xlsx").exit_code == 1
     got = found(batch / "out" / "afstemning.xlsx")
     assert got.pop("Flere kandidater") == ["S-04", "S-04"]
     assert {k: sorted(v) for k, v in got.items()} == {k: sorted(v) for k, v in PLANTED.items()
@@ -301,7 +298,7 @@ def test_update_worksheet_fills_only_empty_cells_and_keeps_everything_else(batch
     path = batch / "out" / "konverteringsark.xlsx"
     before = openpyxl.load_workbook(path)
     original = path.read_bytes()
-    result = invoke(batch, "--update-worksheet")
+    result = reconcile_batch(batch, "--update-worksheet")
     assert result.exit_code == 1, result.output
     assert "9 KP-sagsnr. skrevet, 0 stod der allerede, 1 konflikter" in result.output
     after = openpyxl.load_workbook(path)
@@ -327,7 +324,7 @@ def test_update_worksheet_fills_only_empty_cells_and_keeps_everything_else(batch
                                                                        "Opdatering af arket")}
     assert actions["S-13"] == "Konflikt – ikke overskrevet" and actions["S-01"] == "Skrevet" and len(actions) == 10
     # again: nothing left to fill, nothing written, no new backup
-    again = invoke(batch, "--update-worksheet")
+    again = reconcile_batch(batch, "--update-worksheet")
     assert "0 KP-sagsnr. skrevet, 9 stod der allerede, 1 konflikter" in again.output
     assert len(list(path.parent.glob("konverteringsark.backup-*.xlsx"))) == 1
 
@@ -335,7 +332,7 @@ def test_update_worksheet_fills_only_empty_cells_and_keeps_everything_else(batch
 def test_update_refuses_a_worksheet_open_in_excel(batch: Path) -> None:
     (batch / "out" / "~$konverteringsark.xlsx").write_bytes(b"lock")
     before = (batch / "out" / "konverteringsark.xlsx").read_bytes()
-    result = invoke(batch, "--update-worksheet")
+    result = reconcile_batch(batch, "--update-worksheet")
     assert result.exit_code == 4 and "åben i Excel" in result.output
     assert (batch / "out" / "konverteringsark.xlsx").read_bytes() == before
 
@@ -349,12 +346,12 @@ def test_rows_that_cannot_be_used_are_listed_with_the_reason_never_dropped(batch
     ]
     rows[-4][1] = "320150-1020"  # day 32: not a CPR number
     write_csv(batch / "kp.csv", KP_HEADER, rows)
-    write_csv(batch / "esdh-efter.csv", ["Sagsnr.", "Sagsstatus", "Lukkenotat"], ESDH + [["S-12", "", NOTE]])
+    write_csv(batch / "esdh-efter.csv", ESDH_AFTER_HEADER, ESDH + [["S-12", "", NOTE]])
     path = batch / "out" / "konverteringsark.xlsx"
     wb = openpyxl.load_workbook(path)
     wb["Sager"]["B3"] = "12345"  # S-02's CPR typed over
     wb.save(path)
-    result = invoke(batch)
+    result = reconcile_batch(batch)
     assert result.exit_code == 1
     rows_left = sheet_rows(batch / "out" / "afstemning.xlsx", "Ikke medtaget")
     left = {r["Sagsnr."]: r for r in rows_left if r["Kilde"] != "ESDH-udtræk"}
@@ -371,8 +368,7 @@ def test_rows_that_cannot_be_used_are_listed_with_the_reason_never_dropped(batch
     assert (left["S-02"]["Kilde"], left["S-02"]["Regel"]) == ("Konverteringsark", "invalid_cpr")
     totals = oversigt(batch / "out" / "afstemning.xlsx")
     assert totals["Rækker der ikke kunne bruges (fejl i data)"] == 5
-    checks = [r[1] for r in openpyxl.load_workbook(batch / "out" / "afstemning.xlsx")["Oversigt"].iter_rows(
-        values_only=True) if r[0] == "Kontrol"]
+    checks = [r[1] for r in sheet_values(batch / "out" / "afstemning.xlsx", "Oversigt") if r[0] == "Kontrol"]
     assert all(c.endswith("(stemmer)") for c in checks), checks
     assert "13 = 10 + 1 + 1 + 1" in checks[0] and "20 = 15 + 4 + 0 + 1" in checks[3]
     assert not FULL_CPR.search(result.output)
@@ -388,7 +384,7 @@ def test_rows_that_cannot_be_used_are_listed_with_the_reason_never_dropped(batch
     (lambda d: (d / "out" / "konverteringsark.xlsx").unlink(), 3, "Konverteringsarket findes ikke"),
     (lambda d: (d / "out" / "konverteringsark.xlsx").write_bytes(b"PK\x03\x04broken"), 3,
      "kan ikke læses – filen er beskadiget"),
-    (lambda d: write_csv(d / "esdh-efter.csv", ["Sagsnr.", "Sagsstatus"], [["S-01", "Afsluttet"]]), 3,
+    (lambda d: write_csv(d / "esdh-efter.csv", ESDH_AFTER_HEADER[:2], [["S-01", "Afsluttet"]]), 3,
      "closing_note ('Lukkenotat')"),
     (lambda d: write_config(d, documents=None, extra=RECONCILE + "foot_care_patern = 'x'\n"), 2,
      "mente du 'foot_care_pattern'?"),
@@ -401,18 +397,18 @@ def test_rows_that_cannot_be_used_are_listed_with_the_reason_never_dropped(batch
 ])
 def test_bad_input_gives_a_message_and_the_documented_exit_code(batch: Path, setup, code: int, message: str) -> None:
     setup(batch)
-    result = invoke(batch)
+    result = reconcile_batch(batch)
     assert result.exit_code == code, result.output
     assert message in result.output and "Traceback" not in result.output
 
 
 def test_kp_report_path_from_the_config_and_missing_report(batch: Path) -> None:
-    args = ["reconcile", str(batch / "kp-convert.toml"), "--worksheet", str(batch / "out" / "konverteringsark.xlsx")]
-    result = CliRunner().invoke(cli, args)
+    args = ["reconcile", batch / "kp-convert.toml", "--worksheet", batch / "out" / "konverteringsark.xlsx"]
+    result = kp_convert(*args)
     assert result.exit_code == 2 and "KP-rapporten er ikke angivet" in result.output
     write_config(batch, documents=None, extra=RECONCILE + '[input.kp_report]\npath = "kp.csv"\n'
                  '[input.kp_report.columns]\ncase_id = "Sags-id"\n')
-    result = CliRunner().invoke(cli, args + ["--out", str(batch / "afstemt")])
+    result = kp_convert(*args, "--out", batch / "afstemt")
     assert result.exit_code == 1 and (batch / "afstemt" / "afstemning.xlsx").exists()
     assert "ESDH-sagerne er ikke kontrolleret" in result.output
 
@@ -438,8 +434,7 @@ PAIRING = """
 """
 
 
-@pytest.mark.parametrize("cases, kp, case_status, kp_status",
-                         [[c.strip() for c in line.strip().strip("|").split("|")] for line in PAIRING.strip().splitlines()])
+@pytest.mark.parametrize("cases, kp, case_status, kp_status", pipe_table(PAIRING))
 def test_pairing_by_cpr_and_the_checklist_number(cases: str, kp: str, case_status: str, kp_status: str) -> None:
     sheet = _frame(cases, ["cpr", "kp_number"])
     report = _frame(kp, ["cpr", "case_id"])

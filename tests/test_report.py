@@ -14,14 +14,13 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from click.testing import CliRunner
 
-from convert.cli import cli
 from convert.codes import FLAGS
 from convert.danish.format import fmt_num
 from convert.devtools.sample import generate_sample_with_report
 from convert.devtools.sample_files import write_document_files
 from convert.write.report import asset_age_buckets
+from tests.conftest import pipe_table, run_batch, sheet_rows, sheet_values
 
 REPO = Path(__file__).resolve().parents[1]
 CUTOVER = dt.date(2027, 1, 4)
@@ -83,18 +82,12 @@ def sample_run(tmp_path_factory) -> tuple[Path, ReportReader, str]:
     (folder / "kp-convert.toml").write_text(config + CASEWORKERS, encoding="utf-8")
     files, planted = write_document_files(folder, defects=True, avoid_case_ids={c for d in defects for c in d.case_ids})
     assert [p.kind for p in planted] == ["document_file_missing", "document_file_duplicate"]
-    result = CliRunner().invoke(cli, ["run", str(folder / "kp-convert.toml"), "--out", str(folder / "ud"),
-                                      "--documents-folder", str(files)], catch_exceptions=False)
+    result = run_batch(folder, "--documents-folder", files)
     assert result.exit_code == 1, result.output  # the sample has rejected rows
     html = (folder / "ud" / "rapport.html").read_text(encoding="utf-8")
     reader = ReportReader()
     reader.feed(html)
     return folder / "ud", reader, html
-
-
-def _sheet(book, name: str) -> list[dict[str, object]]:  # type: ignore[no-untyped-def]
-    rows = list(book[name].iter_rows(values_only=True))
-    return [dict(zip(rows[0], r, strict=True)) for r in rows[1:]]
 
 
 def test_report_is_self_contained_danish_and_holds_no_personal_data(sample_run) -> None:
@@ -105,7 +98,7 @@ def test_report_is_self_contained_danish_and_holds_no_personal_data(sample_run) 
     assert reader.tags["svg"] == 4 and reader.tags["style"] == 1
     assert not re.search(r"\b\d{6}-?\d{4}\b", html), "no CPR number"
     book = openpyxl.load_workbook(out / "konverteringsark.xlsx", read_only=True)
-    names = {str(r["Navn"]) for r in _sheet(book, "Sager") if r["Navn"]}
+    names = {str(r["Navn"]) for r in sheet_rows(book, "Sager") if r["Navn"]}
     assert not any(name in html for name in names), "no citizen's name"
 
 
@@ -113,7 +106,7 @@ def test_outcomes_and_flags_equal_the_oversigt_sheet(sample_run) -> None:
     out, reader, _ = sample_run
     book = openpyxl.load_workbook(out / "konverteringsark.xlsx", read_only=True)
     rows: dict[object, tuple] = {}
-    for r in book["Oversigt"].iter_rows(values_only=True):
+    for r in sheet_values(book, "Oversigt"):
         if r and r[0]:
             rows.setdefault(r[0], r)  # the first block with that label
     for table, label in (("cases", "Sager"), ("documents", "Dokumenter"), ("assets", "Formueoplysninger")):
@@ -128,7 +121,7 @@ def test_outcomes_and_flags_equal_the_oversigt_sheet(sample_run) -> None:
 def test_plan_numbers_and_charts_equal_the_plan_and_sager_sheets(sample_run) -> None:
     out, reader, _ = sample_run
     book = openpyxl.load_workbook(out / "konverteringsark.xlsx", read_only=True)
-    plan = _sheet(book, "Plan")
+    plan = sheet_rows(book, "Plan")
     total = sum(r["Estimeret tid (timer)"] for r in plan)
     assert float(reader.metrics["total_hours"]) == pytest.approx(total)
     assert plan[-1]["Løbende total (timer)"] == pytest.approx(total)
@@ -141,7 +134,7 @@ def test_plan_numbers_and_charts_equal_the_plan_and_sager_sheets(sample_run) -> 
         per_day[f"{r['Dag']:%Y-%m-%d}"] += r["Estimeret tid (timer)"]
     assert reader.charts["hours_per_day"] == pytest.approx(dict(per_day))
     assert sum(r["Sager"] for r in plan) == int(reader.metrics["plan.cases"])
-    cases = _sheet(book, "Sager")
+    cases = sheet_rows(book, "Sager")
     per_worker = Counter(r["Sagsbehandler (plan)"] for r in cases)
     assert reader.charts["cases_per_caseworker"] == {k: float(v) for k, v in per_worker.items()}
     assert set(per_worker) == {"ABJ", "MKO", "SØL"}
@@ -156,21 +149,21 @@ def test_asset_age_and_document_categories_equal_the_sheets(sample_run) -> None:
     out, reader, _ = sample_run
     book = openpyxl.load_workbook(out / "konverteringsark.xlsx", read_only=True)
     ages = Counter()
-    for r in _sheet(book, "Sager"):
+    for r in sheet_rows(book, "Sager"):
         day = r["Ansøgningsdato (KP)"]
         m = None if day is None else _months(day.date())
         ages[("Ikke oplyst" if m is None else "Under 6 mdr." if m < 6 else "6–11 mdr." if m < 12 else
               "12–23 mdr." if m < 24 else "24–35 mdr." if m < 36 else "36 mdr. og mere")] += 1
     assert reader.charts["asset_age"] == {k: float(ages[k]) for k in reader.charts["asset_age"]}
     assert sum(reader.charts["asset_age"].values()) == sum(ages.values())
-    categories = Counter(r["Dokumentkategori (KP)"] for r in _sheet(book, "Dokumenter"))
+    categories = Counter(r["Dokumentkategori (KP)"] for r in sheet_rows(book, "Dokumenter"))
     assert reader.charts["documents_per_category"] == {k: float(v) for k, v in categories.items()}
 
 
 def test_staged_files_equal_the_dokumentfiler_sheet(sample_run) -> None:
     out, reader, html = sample_run
     book = openpyxl.load_workbook(out / "konverteringsark.xlsx", read_only=True)
-    statuses = Counter(r["Status"] for r in _sheet(book, "Dokumentfiler"))
+    statuses = Counter(r["Status"] for r in sheet_rows(book, "Dokumentfiler"))
     assert int(reader.metrics["files.copied"]) == statuses["Kopieret"]
     assert int(reader.metrics["files.missing"]) == statuses["Mangler"] == 1
     assert int(reader.metrics["files.duplicate"]) == statuses["Dublet – ikke kopieret"] == 1
@@ -192,8 +185,7 @@ AGES = """
 """
 
 
-@pytest.mark.parametrize("day, bucket", [tuple(c.strip() for c in line.strip().strip("|").split("|"))
-                                         for line in AGES.strip().splitlines()])
+@pytest.mark.parametrize("day, bucket", pipe_table(AGES))
 def test_asset_age_buckets(day: str, bucket: str) -> None:
     import pandas as pd
 

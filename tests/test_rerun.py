@@ -14,20 +14,23 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 import pytest
-from click.testing import CliRunner
 
-from convert.cli import cli
 from convert.rerun import read_checklist
 from convert.write.worksheet.layout import CHECKLIST_HEADERS
-from tests.conftest import CASE_HEADER, case_row, make_batch, write_csv
+from tests.conftest import (
+    CASE_HEADER,
+    FOOT_CARE_KP,
+    KP_REPORT_HEADER,
+    case_row,
+    kp_convert,
+    make_batch,
+    run_batch,
+    sheet_values,
+    write_csv,
+)
 
 C1, C2, C3 = "32.03.12-G01-1-24", "32.03.12-G01-2-24", "32.03.12-G01-3-24"
 SHEET = "konverteringsark.xlsx"
-
-
-def run(folder: Path, *extra: str):
-    return CliRunner().invoke(cli, ["run", str(folder / "kp-convert.toml"), "--out", str(folder / "ud"), *extra],
-                              catch_exceptions=False)
 
 
 def edit(path: Path, entries: dict[str, dict[str, object]], *, add_column: str | None = None,
@@ -56,7 +59,8 @@ def edit(path: Path, entries: dict[str, dict[str, object]], *, add_column: str |
     wb.save(path)
 
 
-def sheet_rows(path: Path, sheet: str) -> dict[str, dict[str, openpyxl.cell.Cell]]:
+def cells_by_case(path: Path, sheet: str) -> dict[str, dict[str, openpyxl.cell.Cell]]:
+    """Case number -> {header: cell} of a sheet: the cells, to see their type and format, not just the value."""
     ws = openpyxl.load_workbook(path)[sheet]
     header = [c.value for c in ws[1]]
     return {r[0].value: dict(zip(header, r, strict=True)) for r in ws.iter_rows(min_row=2)}
@@ -66,7 +70,7 @@ def sheet_rows(path: Path, sheet: str) -> dict[str, dict[str, openpyxl.cell.Cell
 def ticked_once(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A first run, then the team's entries on all three cases (made once; each test works on a copy)."""
     batch_dir = make_batch(tmp_path_factory.mktemp("ticked"))
-    assert run(batch_dir).exit_code == 0
+    assert run_batch(batch_dir).exit_code == 0
     edit(batch_dir / "ud" / SHEET, {
         C1: {"Oprettet i KP": "Ja", "KP-sagsnr.": 4711, "Initialer": "ABJ", "Dato": dt.datetime(2027, 1, 5),
              "Kommentar": "ring tirsdag"},
@@ -94,7 +98,7 @@ def change_export(folder: Path, *, close_c2: bool = True) -> None:
 
 def test_entries_survive_a_rerun_after_the_export_changed(ticked: Path) -> None:
     change_export(ticked)
-    result = run(ticked)
+    result = run_batch(ticked)
     assert result.exit_code == 0, result.output
     out = result.output
     assert "Tidligere konverteringsark fundet: afkrydsninger for 1 sager er overført" in out
@@ -102,7 +106,7 @@ def test_entries_survive_a_rerun_after_the_export_changed(ticked: Path) -> None:
     assert f"2 sager er udgået af batchen: {C2}, {C3}" in out
     assert "2 rækker med afkrydsninger for sager uden for batchen er gemt i arket 'Udgåede sager'" in out
 
-    sager = sheet_rows(ticked / "ud" / SHEET, "Sager")
+    sager = cells_by_case(ticked / "ud" / SHEET, "Sager")
     assert sorted(sager) == [C1, "S-5"]
     c1 = sager[C1]
     assert (c1["Oprettet i KP"].value, c1["KP-sagsnr."].value, c1["Initialer"].value) == ("Ja", "4711", "ABJ")
@@ -111,7 +115,7 @@ def test_entries_survive_a_rerun_after_the_export_changed(ticked: Path) -> None:
     assert c1["Kommentar"].value == "ring tirsdag"  # the team's own column is carried too
     assert all(sager["S-5"][h].value is None for h in CHECKLIST_HEADERS)
 
-    left = sheet_rows(ticked / "ud" / SHEET, "Udgåede sager")
+    left = cells_by_case(ticked / "ud" / SHEET, "Udgåede sager")
     assert sorted(left) == [C2, C3]
     assert left[C2]["Udgået fordi"].value.startswith("Udeladt (status_not_active): Sagsstatus 'Afsluttet'")
     assert left[C2]["Oprettet i KP"].value == "Nej" and left[C2]["Initialer"].value == "MKO"
@@ -120,7 +124,7 @@ def test_entries_survive_a_rerun_after_the_export_changed(ticked: Path) -> None:
     assert (left[C3]["CPR-nr."].value, left[C3]["Navn"].value) == ("030350-3456", "Bjørn Møller")
     assert left[C3]["Kommentar"].is_date and left[C3]["Lukket i ESDH"].value == "Ja"
 
-    oversigt = [r for r in openpyxl.load_workbook(ticked / "ud" / SHEET)["Oversigt"].iter_rows(values_only=True)]
+    oversigt = sheet_values(ticked / "ud" / SHEET, "Oversigt")
     assert ("Sager med afkrydsninger overført", 1) in [r[:2] for r in oversigt]
     assert ("S-5", "Ny i batchen") in [r[:2] for r in oversigt]
     assert (C3, "Udgået", "Sagen findes ikke længere i sagsudtrækket") in [r[:3] for r in oversigt]
@@ -131,27 +135,27 @@ def test_entries_survive_a_rerun_after_the_export_changed(ticked: Path) -> None:
 
 def test_a_returning_case_gets_its_entries_back_and_the_sheet_settles(ticked: Path) -> None:
     change_export(ticked)
-    assert run(ticked).exit_code == 0
+    assert run_batch(ticked).exit_code == 0
     change_export(ticked, close_c2=False)
-    result = run(ticked)
+    result = run_batch(ticked)
     assert "1 sager er vendt tilbage (afkrydsninger hentet fra 'Udgåede sager'): " + C2 in result.output
-    sager = sheet_rows(ticked / "ud" / SHEET, "Sager")
+    sager = cells_by_case(ticked / "ud" / SHEET, "Sager")
     assert sager[C2]["Oprettet i KP"].value == "Nej" and sager[C2]["Dato"].value == dt.datetime(2027, 1, 6)
-    assert sorted(sheet_rows(ticked / "ud" / SHEET, "Udgåede sager")) == [C3]  # still kept, run after run
-    assert run(ticked).exit_code == 0
+    assert sorted(cells_by_case(ticked / "ud" / SHEET, "Udgåede sager")) == [C3]  # still kept, run after run
+    assert run_batch(ticked).exit_code == 0
     settled = (ticked / "ud" / SHEET).read_bytes()
-    assert run(ticked).exit_code == 0
+    assert run_batch(ticked).exit_code == 0
     assert (ticked / "ud" / SHEET).read_bytes() == settled  # re-reading its own output changes nothing
 
 
 def test_force_discards_the_entries_only_when_asked(ticked: Path) -> None:
-    result = run(ticked, "--force")
+    result = run_batch(ticked, "--force")
     assert result.exit_code == 0
     assert "--force: det tidligere konverteringsark er overskrevet; 3 rækker med afkrydsninger er kasseret" \
         in result.output
     wb = openpyxl.load_workbook(ticked / "ud" / SHEET)
     assert "Udgåede sager" not in wb.sheetnames and "Kommentar" not in [c.value for c in wb["Sager"][1]]
-    assert all(row[h].value is None for row in sheet_rows(ticked / "ud" / SHEET, "Sager").values()
+    assert all(row[h].value is None for row in cells_by_case(ticked / "ud" / SHEET, "Sager").values()
                for h in CHECKLIST_HEADERS)
 
 
@@ -159,7 +163,7 @@ def test_force_discards_the_entries_only_when_asked(ticked: Path) -> None:
 def test_a_worksheet_open_in_excel_is_not_overwritten(ticked: Path, lock: str) -> None:
     (ticked / "ud" / lock).write_text("ABJ")
     before = (ticked / "ud" / SHEET).read_bytes()
-    result = run(ticked)
+    result = run_batch(ticked)
     assert result.exit_code == 4
     assert f"konverteringsark.xlsx ser ud til at være åben i Excel eller LibreOffice (låsefilen {lock}" \
         in result.output and "luk arket og kør igen" in result.output
@@ -170,7 +174,7 @@ def test_a_locked_worksheet_is_exit_4(ticked: Path, monkeypatch: pytest.MonkeyPa
     def locked(*_a: object, **_k: object) -> None:
         raise PermissionError(13, "Permission denied")
     monkeypatch.setattr(openpyxl, "load_workbook", locked)
-    result = run(ticked)
+    result = run_batch(ticked)
     assert result.exit_code == 4 and "konverteringsark.xlsx er låst af et andet program" in result.output
 
 
@@ -182,11 +186,11 @@ def test_a_corrupt_worksheet_is_refused_not_overwritten(ticked: Path, damage, me
     path = ticked / "ud" / SHEET
     damage(path)
     before = path.read_bytes()
-    result = run(ticked)
+    result = run_batch(ticked)
     assert result.exit_code == 3, result.output
     assert message in result.output and "--force" in result.output and "Traceback" not in result.output
     assert path.read_bytes() == before
-    result = run(ticked, "--force")
+    result = run_batch(ticked, "--force")
     assert result.exit_code == 0 and "0 rækker med afkrydsninger er kasseret" in result.output
 
 
@@ -195,13 +199,13 @@ def test_a_renamed_sheet_or_a_deleted_key_column_is_refused(ticked: Path) -> Non
     wb = openpyxl.load_workbook(path)
     wb["Sager"].title = "Mine sager"
     wb.save(path)
-    result = run(ticked)
+    result = run_batch(ticked)
     assert result.exit_code == 3 and "har intet ark 'Sager'" in result.output and "Mine sager" in result.output
     wb = openpyxl.load_workbook(path)
     wb["Mine sager"].title = "Sager"
     wb["Sager"].delete_cols(1)
     wb.save(path)
-    result = run(ticked)
+    result = run_batch(ticked)
     assert result.exit_code == 3 and "overskriften 'ESDH-sagsnr.' findes ikke" in result.output
 
 
@@ -217,12 +221,11 @@ def test_copied_rows_and_rows_without_a_case_number_are_kept_not_dropped(ticked:
     total[header.index("Oprettet i KP")] = 1  # a totals row: =COUNTIF(...) read as its value
     ws.append(total)
     wb.save(path)
-    result = run(ticked)
+    result = run_batch(ticked)
     assert result.exit_code == 0, result.output
     assert "2 rækker med afkrydsninger for sager uden for batchen er gemt i arket 'Udgåede sager'" in result.output
-    assert sheet_rows(path, "Sager")[C1]["Initialer"].value == "ABJ"  # the first row wins
-    ws = openpyxl.load_workbook(path)["Udgåede sager"]
-    kept = list(ws.iter_rows(min_row=2, values_only=True))
+    assert cells_by_case(path, "Sager")[C1]["Initialer"].value == "ABJ"  # the first row wins
+    kept = sheet_values(path, "Udgåede sager", min_row=2)
     reasons = [r[4] for r in kept]
     assert any(r.startswith("ESDH-sagsnr. stod flere gange i det tidligere ark") for r in reasons)
     assert any(r.startswith("Række 6 i arket 'Sager' havde afkrydsninger, men intet ESDH-sagsnr.") for r in reasons)
@@ -240,15 +243,12 @@ def test_read_checklist_gives_the_entries_by_case_number(ticked: Path) -> None:
 
 def test_kp_numbers_written_by_reconcile_survive_the_next_run(ticked: Path) -> None:
     """reconcile --update-worksheet fills KP-sagsnr. in the worksheet; the next run carries them like any entry."""
-    header = ["KP-sagsnr.", "CPR-nr.", "Sagstype", "Titel", "Ansøgningsdato", "Bevilling start", "Bevilling slut",
-              "Status"]
-    write_csv(ticked / "kp.csv", header, [["KP-77", "030350-3456", "Udvidet helbredstillæg - fodbehandling",
-                                           "Fodbehandling", "01-02-2024", "04-01-2027", "", "Aktiv"]])
-    result = CliRunner().invoke(cli, ["reconcile", str(ticked / "kp-convert.toml"), "--kp-report",
-                                      str(ticked / "kp.csv"), "--worksheet", str(ticked / "ud" / SHEET),
-                                      "--update-worksheet"], catch_exceptions=False)
+    write_csv(ticked / "kp.csv", KP_REPORT_HEADER, [["KP-77", "030350-3456", "Bjørn Møller", FOOT_CARE_KP,
+                                                     "Fodbehandling", "01-02-2024", "04-01-2027", "", "Aktiv"]])
+    result = kp_convert("reconcile", ticked / "kp-convert.toml", "--kp-report", ticked / "kp.csv",
+                        "--worksheet", ticked / "ud" / SHEET, "--update-worksheet")
     assert "1 KP-sagsnr. skrevet" in result.output, result.output
-    assert run(ticked).exit_code == 0
-    sager = sheet_rows(ticked / "ud" / SHEET, "Sager")
+    assert run_batch(ticked).exit_code == 0
+    sager = cells_by_case(ticked / "ud" / SHEET, "Sager")
     assert sager[C3]["KP-sagsnr."].value == "KP-77" and sager[C3]["Lukket i ESDH"].value == "Ja"
     assert sager[C1]["KP-sagsnr."].value == "4711"

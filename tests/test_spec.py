@@ -10,15 +10,23 @@ from pathlib import Path
 import docx
 import openpyxl
 import pytest
-from click.testing import CliRunner
 from lxml import etree
 
-from convert.cli import cli
 from convert.danish.format import format_size
 from convert.errors import ConfigError
 from convert.pipeline import build_batch
 from convert.settings.batch import load_config
-from tests.conftest import CASE_HEADER, DOC_HEADER, case_row, write_config, write_csv
+from tests.conftest import (
+    ASSET_HEADER,
+    CASE_HEADER,
+    DOC_HEADER,
+    case_row,
+    kp_convert,
+    sheet_rows,
+    sheet_values,
+    write_config,
+    write_csv,
+)
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 CPR_PATTERN = re.compile(r"\b\d{6}-?\d{4}\b")
@@ -59,7 +67,7 @@ def _order_files(tmp_path: Path) -> Path:
         ["32.03.12-G01-6-24", "D5", "Scannet post", "Indgående", "03-01-2020", "D5.pdf"],
         ["32.03.12-G01-4-24", "D4", "Faktura", "Indgående", "03-01-2020", "D4.pdf"],
     ])
-    write_csv(tmp_path / "formue.csv", ["CPR-nr.", "Formue oplyst dato", "Formue"], [
+    write_csv(tmp_path / "formue.csv", ASSET_HEADER, [
         [CPRS[0], "01.03.2024", "45.000,00"], [CPRS[1], "15.06.2024", "12.000,00"],
         [CPRS[2], "01.02.2024", "5.000,00"], [CPRS[4], "01.02.2024", "5.000,00"]])
     files = tmp_path / "filer"
@@ -80,12 +88,8 @@ def spec_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, obje
     """One `spec` run shared by the read-only checks (folder, output folder, CLI result)."""
     folder = _order_files(tmp_path_factory.mktemp("order"))
     out = folder / "ud"
-    result = invoke("spec", str(folder / "kp-convert.toml"), "--out", str(out), "--documents", str(folder / "filer"))
+    result = kp_convert("spec", folder / "kp-convert.toml", "--out", out, "--documents", folder / "filer")
     return folder, out, result
-
-
-def invoke(*args: str):
-    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
 
 
 def _docx_tables(path: Path) -> list[list[list[str]]]:
@@ -156,12 +160,12 @@ def test_the_specification_holds_no_cpr_and_no_names(spec_run) -> None:  # type:
     # the extract does hold them, by design
     data = openpyxl.load_workbook(out / "bestilling_data.xlsx")
     assert data.sheetnames == ["Læs mig", "Sager", "Dokumenter"]
-    rows = list(data["Sager"].iter_rows(values_only=True))
+    rows = sheet_values(data, "Sager")
     assert rows[0][:5] == ("ESDH-sagsnr.", "CPR-nr.", "Sagstype (KP)", "Ansøgningsdato (KP)", "Startdato (KP)")
     assert [r[1] for r in rows[1:]] == [CPRS[0], CPRS[1], CPRS[2], CPRS[4]]
     assert rows[1][3].date().isoformat() == "2024-03-01" and rows[1][4].date().isoformat() == "2027-01-04"
     assert rows[4][7] == "Tillægsprocent er 0; Dokumenter der skal vurderes"
-    docs = list(data["Dokumenter"].iter_rows(values_only=True))
+    docs = sheet_values(data, "Dokumenter")
     assert [(d[1], d[5]) for d in docs[1:]] == [("D1", "Ansøgning"), ("D2", "Erklæring"), ("D3", "Faktura"),
                                                ("D5", "Skal vurderes")]
     assert not any(person in str(cell) for row in rows for cell in row for person in NAMES)  # no names needed
@@ -206,7 +210,7 @@ def test_letter_has_the_kombit_table_and_a_real_nested_merge_field(spec_run) -> 
 
 def test_letter_without_agreement_says_so_and_has_no_table(batch_dir: Path) -> None:
     out = batch_dir / "ud"
-    result = invoke("spec", str(batch_dir / "kp-convert.toml"), "--out", str(out))
+    result = kp_convert("spec", batch_dir / "kp-convert.toml", "--out", out)
     assert result.exit_code == 0 and "Ingen prisaftale" in result.output
     document = docx.Document(str(out / "brevtekst.docx"))
     assert document.tables == [] and "Ingen prisaftale i konfigurationen" in "\n".join(
@@ -221,7 +225,7 @@ def test_without_documents_the_extract_and_spec_leave_them_out(order_dir: Path) 
     config.write_text(config.read_text(encoding="utf-8").replace("convert_documents = true",
                                                                  "convert_documents = false"), encoding="utf-8")
     out = order_dir / "ud"
-    invoke("spec", str(config), "--out", str(out))
+    kp_convert("spec", config, "--out", out)
     assert openpyxl.load_workbook(out / "bestilling_data.xlsx").sheetnames == ["Læs mig", "Sager"]
     md = (out / "bestilling.md").read_text(encoding="utf-8")
     assert "**Dokumenter** konverteres ikke." in md and "| Konvertering med dokumenter | Nej |" in md
@@ -229,18 +233,18 @@ def test_without_documents_the_extract_and_spec_leave_them_out(order_dir: Path) 
 
 def test_worksheet_gains_subsidy_check_figures(order_dir: Path) -> None:
     out = order_dir / "ark"
-    invoke("run", str(order_dir / "kp-convert.toml"), "--out", str(out))
-    ws = openpyxl.load_workbook(out / "konverteringsark.xlsx")["Sager"]
-    header = [c.value for c in ws[1]]
+    kp_convert("run", order_dir / "kp-convert.toml", "--out", out)
+    wb = openpyxl.load_workbook(out / "konverteringsark.xlsx")
     cols = ["Tillægsprocent", "Overslag (kr.)", "Tilskud ved overslag (kr.)", "Tilskud ved prisaftale (kr.)"]
-    rows = {r[0]: [r[header.index(c)] for c in cols] for r in ws.iter_rows(min_row=2, values_only=True)}
+    rows = {r["ESDH-sagsnr."]: [r[c] for c in cols] for r in sheet_rows(wb, "Sager")}
     assert rows == {
         "32.03.12-G01-1-24": [100, 435, 369.75, 369.75],
         "32.03.12-G01-2-24": [75.5, 500, 279.16, 279.16],   # 85 % × 435 × 75,5 % = 279,16125
         "32.03.12-G01-3-24": [100, None, None, 369.75],     # no estimate: empty, never a guess
         "32.03.12-G01-6-24": [0, 435, 0, 0],
     }
-    cell = ws.cell(row=2, column=header.index("Tilskud ved overslag (kr.)") + 1)
+    ws = wb["Sager"]
+    cell = ws.cell(row=2, column=[c.value for c in ws[1]].index("Tilskud ved overslag (kr.)") + 1)
     assert cell.number_format == "#,##0.00"
 
 
@@ -277,6 +281,6 @@ def test_letter_config_values_and_labelled_defaults(tmp_path: Path) -> None:
 
 def test_a_documents_folder_that_does_not_exist_is_a_config_error(batch_dir: Path) -> None:
     config = write_config(batch_dir, extra='[order]\ndocuments_folder = "findes-ikke"\n')
-    result = invoke("spec", str(config), "--out", str(batch_dir / "ud"))
+    result = kp_convert("spec", config, "--out", batch_dir / "ud")
     assert result.exit_code == 2 and "Mappen med dokumentfilerne findes ikke" in result.output
     assert not (batch_dir / "ud" / "bestilling.docx").exists()  # nothing half-written

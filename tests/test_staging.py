@@ -11,16 +11,13 @@ import hashlib
 import json
 from pathlib import Path
 
-import openpyxl
 import pytest
-from click.testing import CliRunner
 
-from convert.cli import cli
 from convert.pipeline import build_batch, run
 from convert.plan.staging import plan_staging, safe_name
 from convert.settings.batch import load_config
 from convert.write.documents import copy_staged_files
-from tests.conftest import DOC_HEADER, write_config, write_csv
+from tests.conftest import ASSET_HEADER, DOC_HEADER, pipe_table, run_batch, sheet_rows, write_config, write_csv
 
 
 def stage_documents(cases, documents, source, out):  # type: ignore[no-untyped-def]
@@ -113,7 +110,7 @@ def test_a_rerun_copies_nothing_twice_and_picks_up_changes(staged: Path) -> None
 
 def test_held_back_cases_are_listed_not_staged(staged: Path) -> None:
     write_config(staged, extra=PLANNING.replace('"with_others"', '"hold_back"\nattention_flags = ["formue_ikke_oplyst"]'))
-    write_csv(staged / "formue.csv", ["CPR-nr.", "Formue oplyst dato", "Formue"], [
+    write_csv(staged / "formue.csv", ASSET_HEADER, [
         ["020250-2345", "15.06.2024", "12.000,00"], ["030350-3456", "01.02.2024", "5.000,00"]])  # case 1: none
     batch = build_batch(load_config(staged / "kp-convert.toml"))
     result = stage_documents(batch.cases, batch.documents, staged / "filer", staged / "ud")
@@ -123,8 +120,7 @@ def test_held_back_cases_are_listed_not_staged(staged: Path) -> None:
 
 
 def test_a_missing_documents_folder_is_an_input_error(staged: Path) -> None:
-    result = CliRunner().invoke(cli, ["run", str(staged / "kp-convert.toml"), "--out", str(staged / "ud"),
-                                      "--documents-folder", str(staged / "nope")])
+    result = run_batch(staged, "--documents-folder", staged / "nope")
     assert result.exit_code == 3 and "Mappen med dokumentfiler findes ikke" in result.output
 
 
@@ -140,9 +136,7 @@ def test_run_lists_problems_in_the_worksheet_and_hashes_in_the_manifest(staged: 
         target = staged / "ud" / "dokumenter" / f["target"]
         assert hashlib.sha256(target.read_bytes()).hexdigest() == f["sha256"]
     assert manifest["staging"]["counts"] == {"copied": 3, "duplicate": 1, "missing": 2, "unreadable": 2}
-    ws = openpyxl.load_workbook(written["konverteringsark.xlsx"])["Dokumentfiler"]
-    header = [c.value for c in ws[1]]
-    rows = {r[1]: dict(zip(header, r, strict=True)) for r in ws.iter_rows(min_row=2, values_only=True)}
+    rows = {r["Dokument-id"]: r for r in sheet_rows(written["konverteringsark.xlsx"], "Dokumentfiler")}
     assert rows["D2"]["Status"] == "Mangler" and rows["D5"]["Status"] == "Dublet – ikke kopieret"
     assert rows["D6"]["Status"] == "Kan ikke læses" and rows["D1"]["Lagt klar som"].endswith("01 - Ansøgning - D1.pdf")
 
@@ -159,8 +153,7 @@ SAFE = """
 """
 
 
-@pytest.mark.parametrize("text, expected", [tuple(c.strip() for c in line.strip("| ").split("|"))
-                                            for line in SAFE.strip().splitlines()])
+@pytest.mark.parametrize("text, expected", pipe_table(SAFE))
 def test_safe_names(text: str, expected: str) -> None:
     assert safe_name(text) == expected
 

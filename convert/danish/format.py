@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, SupportsInt
 
 if TYPE_CHECKING:  # pandas only where a Series is formatted: the letter and config stay light
     import pandas as pd
@@ -60,8 +60,8 @@ def format_size(n_bytes: int) -> str:
 
 def format_ore(ore: pd.Series) -> pd.Series:
     """Øre (Int64) -> kroner text '1.234,50' (no suffix)."""
-    def one(v: object) -> str:
-        n = int(v)  # type: ignore[call-overload]  # map(na_action="ignore") hands only Int64 values here
+    def one(v: SupportsInt) -> str:  # map(na_action="ignore") hands only the Int64 values here
+        n = int(v)
         sign = "-" if n < 0 else ""
         kr, rest = divmod(abs(n), 100)
         return f"{sign}{kr:,}".replace(",", ".") + f",{rest:02d}"

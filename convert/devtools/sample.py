@@ -212,10 +212,10 @@ def _documents(rng: np.random.Generator, d: Data, per_case: float) -> dict[str, 
     grant = d.grant[case]
     end = d.end[case]
     limit = np.where((end >= 0) & (end < CUTOVER), end, CUTOVER - 1)
-    u = rng.random(total)
+    w = rng.random(total)  # float64, unlike the float32 draws above
     day = np.select([slot == 0, slot == 1, slot == 2],
-                    [grant - 7 - (u * 54).astype(np.int64), grant - (u * 7).astype(np.int64), grant],
-                    grant + 1 + (u * np.maximum(limit - grant - 1, 1)).astype(np.int64))
+                    [grant - 7 - (w * 54).astype(np.int64), grant - (w * 7).astype(np.int64), grant],
+                    grant + 1 + (w * np.maximum(limit - grant - 1, 1)).astype(np.int64))
     with_time = rng.random(total, dtype=np.float32) < 0.25
     minute = np.where(with_time, rng.integers(7 * 60, 16 * 60, total), -1).astype(np.int16)
     ext = pick(rng, total, EXTENSIONS_P)

@@ -10,6 +10,13 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # python-docx is imported where used
+    from docx.document import Document as WordDocument
+    from docx.oxml.xmlchemy import BaseOxmlElement
+    from docx.table import _Row
+    from docx.text.paragraph import Paragraph
 
 
 @dataclass(frozen=True)
@@ -191,7 +198,7 @@ def column_weights(table: TableBlock) -> list[float]:
     return weights
 
 
-def _add_inline(paragraph, parts: tuple[Inline, ...]) -> None:  # type: ignore[no-untyped-def]
+def _add_inline(paragraph: Paragraph, parts: tuple[Inline, ...]) -> None:
     for p in parts:
         if isinstance(p, str):
             _add_text(paragraph, p)
@@ -203,7 +210,7 @@ def _add_inline(paragraph, parts: tuple[Inline, ...]) -> None:  # type: ignore[n
             add_merge_if(paragraph, p)
 
 
-def _add_text(paragraph, text: str, *, bold: bool = False) -> None:  # type: ignore[no-untyped-def]
+def _add_text(paragraph: Paragraph, text: str, *, bold: bool = False) -> None:
     lines = text.split("\n")
     for i, line in enumerate(lines):
         run = paragraph.add_run(line)
@@ -212,7 +219,7 @@ def _add_text(paragraph, text: str, *, bold: bool = False) -> None:  # type: ign
             run.add_break()
 
 
-def _el(tag: str, **attrs: str):  # type: ignore[no-untyped-def]
+def _el(tag: str, **attrs: str) -> BaseOxmlElement:
     from docx.oxml import OxmlElement
     from docx.oxml.ns import qn
 
@@ -222,11 +229,11 @@ def _el(tag: str, **attrs: str):  # type: ignore[no-untyped-def]
     return e
 
 
-def _field_char(paragraph, kind: str) -> None:  # type: ignore[no-untyped-def]
+def _field_char(paragraph: Paragraph, kind: str) -> None:
     paragraph.add_run()._r.append(_el("w:fldChar", w_fldCharType=kind))
 
 
-def _instr(paragraph, text: str) -> None:  # type: ignore[no-untyped-def]
+def _instr(paragraph: Paragraph, text: str) -> None:
     """Field code text; a line break inside the quoted text becomes a break run inside the code."""
     for i, piece in enumerate(text.split("\n")):
         if i:
@@ -236,7 +243,7 @@ def _instr(paragraph, text: str) -> None:  # type: ignore[no-untyped-def]
         paragraph.add_run()._r.append(e)
 
 
-def add_merge_if(paragraph, m: MergeIf) -> None:  # type: ignore[no-untyped-def]
+def add_merge_if(paragraph: Paragraph, m: MergeIf) -> None:
     """Nested complex fields, codes back to back with no line break between them (KOMBIT's advice):
     begin · IF · [begin · MERGEFIELD … · separate · «…» · end] · = "J" "text" · separate · text · end.
     The IF field's shown result is the text, so the template does not look empty when opened."""
@@ -253,7 +260,7 @@ def add_merge_if(paragraph, m: MergeIf) -> None:  # type: ignore[no-untyped-def]
     _field_char(paragraph, "end")
 
 
-def _add_hyperlink(paragraph, link: Link) -> None:  # type: ignore[no-untyped-def]
+def _add_hyperlink(paragraph: Paragraph, link: Link) -> None:
     from docx.opc.constants import RELATIONSHIP_TYPE as RT
 
     r_id = paragraph.part.relate_to(link.url, RT.HYPERLINK, is_external=True)
@@ -270,12 +277,12 @@ def _add_hyperlink(paragraph, link: Link) -> None:  # type: ignore[no-untyped-de
     paragraph._p.append(h)
 
 
-def _repeat_header(row) -> None:  # type: ignore[no-untyped-def]
+def _repeat_header(row: _Row) -> None:
     tr_pr = row._tr.get_or_add_trPr()
     tr_pr.append(_el("w:tblHeader", w_val="true"))
 
 
-def _set_language(doc, lang: str) -> None:  # type: ignore[no-untyped-def]
+def _set_language(doc: WordDocument, lang: str) -> None:
     """Danish proofing for the whole document (Word otherwise marks every word as misspelt English)."""
     from docx.oxml.ns import qn
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path, PureWindowsPath
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -20,6 +21,9 @@ from ..codes import FLAGS
 from ..danish.format import format_cpr
 from ..errors import ConfigError
 from ..write.xlsx import Column, Table, Workbook
+
+if TYPE_CHECKING:
+    from pandas.api.typing import NAType
 
 DATA_NAME = "bestilling_data.xlsx"
 CASE_COLUMNS = [Column("ESDH-sagsnr.", width=20), Column("CPR-nr.", width=13), Column("Sagstype (KP)", width=36),
@@ -71,8 +75,8 @@ def document_sizes(documents: pd.DataFrame, folder: Path | None) -> DocumentSize
     return DocumentSizes(folder, per_category, found, missing)
 
 
-def _file_size(folder: Path, name: object) -> int | None:
-    if name is None or pd.isna(name) or not str(name).strip():  # type: ignore[arg-type]
+def _file_size(folder: Path, name: str | NAType | None) -> int | None:  # a cell of the file-name column
+    if name is None or pd.isna(name) or not str(name).strip():
         return None
     text = str(name).strip()
     for candidate in (folder / text, folder / PureWindowsPath(text).name):

@@ -23,6 +23,7 @@ from .. import __version__
 from ..batch import Batch
 from ..codes import FLAGS, REASONS
 from ..danish.format import fmt_int, format_size
+from ..frames import single_row
 from ..read.files import sha256_file
 from ..settings.batch import UNCATEGORISED, Config
 from ..settings.order import OrderSettings
@@ -116,7 +117,7 @@ def spec_blocks(batch: Batch, sizes: DocumentSizes, data_sheets: list[tuple[str,
                 data_sha256: str) -> list[Block]:
     cfg, order, cases, docs, ledger = batch.config, batch.config.order, batch.cases, batch.documents, batch.ledger
     counts = batch.outcome_counts()
-    case_counts = counts.loc["cases"] if "cases" in counts.index else pd.Series(0, index=counts.columns)
+    case_counts = single_row(counts, "cases") if "cases" in counts.index else pd.Series(0, index=counts.columns)
     start = f"{cfg.cutover_date:%d-%m-%Y}"
     with_docs = order.convert_documents is not False and "documents" in cfg.inputs
     blocks: list[Block] = [

@@ -16,6 +16,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 from functools import cache
+from typing import TYPE_CHECKING, TypedDict
 
 import numpy as np
 import pandas as pd
@@ -25,6 +26,9 @@ from schemas.batch import ConvertedCase as C
 from ..errors import ConfigError
 from ..progress import stage
 from ..settings.planning import Caseworker, PlanSettings
+
+if TYPE_CHECKING:
+    from holidays import HolidayBase
 
 PLAN_BATCH, PLAN_CASEWORKER, PLAN_DAY = C.plan_batch, C.plan_caseworker, C.plan_day
 PLAN_POSITION, PLAN_MINUTES, PLAN_STATUS = C.plan_position, C.plan_minutes, C.plan_status
@@ -72,7 +76,7 @@ class Plan:
 # ---- calendar ----------------------------------------------------------------------------------------------
 
 @cache
-def danish_holidays(optional: bool = True):  # type: ignore[no-untyped-def]
+def danish_holidays(optional: bool = True) -> HolidayBase:
     """Danish public holidays (and, if `optional`, Christmas Eve, New Year's Eve, Constitution Day and 1 May)
     from the `holidays` library; years are filled in as they are looked up."""
     import holidays  # imported where used: keeps CLI start-up light
@@ -312,7 +316,7 @@ def plan_conversion(cases: pd.DataFrame, settings: PlanSettings | None, cutover:
     names = np.array([w.name for w in workers] + [""], dtype=object)  # index -1: no caseworker
     unplaced = placed.batch == 0
     worker = pd.Series(names[placed.worker], index=cases.index, dtype="string")
-    out = cases.assign(**{
+    plan_columns: dict[str, pd.Series | np.ndarray] = {
         PLAN_BATCH: pd.Series(placed.batch, index=cases.index, dtype="Int64").mask(unplaced),
         PLAN_POSITION: pd.Series(placed.position, index=cases.index, dtype="Int64").mask(unplaced),
         PLAN_CASEWORKER: worker.mask(worker == ""),
@@ -320,7 +324,8 @@ def plan_conversion(cases: pd.DataFrame, settings: PlanSettings | None, cutover:
         PLAN_MINUTES: minutes,
         PLAN_STATUS: pd.Series(np.where(held, "held_back", "planned" if workers else "no_caseworker"),
                                index=cases.index, dtype="string"),
-    })
+    }
+    out = cases.assign(**plan_columns)
     seg = placed.seg
     pos = np.asarray(seg["pos"], dtype=np.int64)
     starts = np.asarray(seg["starts"], dtype=bool)
@@ -369,7 +374,19 @@ COLUMN_LABELS = {"batch": "Batch", "caseworker": "Sagsbehandler", "day": "Dag", 
                  "days": "Dage"}  # Danish headers for Plan.table and Plan.by_caseworker
 
 
-def plan_summary(plan: Plan) -> dict[str, object]:
+class PlanSummary(TypedDict):
+    cases: int
+    documents: int
+    hours: float
+    batches: int
+    caseworkers: int
+    first_day: dt.date | None
+    last_day: dt.date | None
+    working_days: int
+    held_back: int
+
+
+def plan_summary(plan: Plan) -> PlanSummary:
     """The numbers a team lead asks for first (keys: SUMMARY_LABELS; used by console, report and notebook)."""
     t = plan.table
     return {"cases": int(t["cases"].sum()), "documents": int(t["documents"].sum()),

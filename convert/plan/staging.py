@@ -57,7 +57,7 @@ class StagingResult:
     sources: dict[int, Path] = field(default_factory=dict, compare=False)  # row -> source file (TO_COPY rows)
 
     def counts(self) -> dict[str, int]:
-        return {s: int(n) for s, n in self.files["status"].value_counts().items()}
+        return {str(s): int(n) for s, n in self.files["status"].value_counts().items()}
 
     def problems(self) -> pd.DataFrame:
         return self.files[self.files["status"].isin([*PROBLEMS, "not_in_plan"])]
@@ -109,7 +109,7 @@ def plan_staging(cases: pd.DataFrame, documents: pd.DataFrame, source_folder: Pa
     held = set(cases.loc[cases[C.plan_status] == "held_back", C.case_id]) if C.plan_status in cases else set()
     width = max(2, len(str(max((b for b in batch_of.values() if pd.notna(b)), default=1))))
     rows: list[dict[str, object]] = []
-    paths: list[Path | None] = []
+    paths: dict[int, Path] = {}  # row -> its readable source file
     seen: dict[tuple[str, str], str] = {}  # (case, sha256) -> first document id with that content
     for doc in documents.itertuples(index=False):
         case, doc_id = str(getattr(doc, D.case_id)), str(getattr(doc, D.document_id))
@@ -123,7 +123,8 @@ def plan_staging(cases: pd.DataFrame, documents: pd.DataFrame, source_folder: Pa
         rows.append({"case_id": case, "document_id": doc_id, "category": getattr(doc, D.category),
                      "batch": batch_of.get(case, pd.NA), "filename": getattr(doc, D.filename, pd.NA),
                      "target": "", "status": status, "message": message, "sha256": digest})
-        paths.append(path)
+        if path is not None:
+            paths[len(rows) - 1] = path
 
     case_folders: dict[tuple[object, str], str] = {}
     per_case: dict[str, int] = {}
@@ -141,14 +142,14 @@ def plan_staging(cases: pd.DataFrame, documents: pd.DataFrame, source_folder: Pa
         number = f"{n:0{max(2, len(str(counts[case])))}d}"
         ext = Path(str(r["filename"])).suffix
         file_name = f"{number} - {safe_name(r['category'], 60)} - {safe_name(r['document_id'], 60)}{ext}"
-        rel = Path(f"Batch {int(r['batch']):0{width}d}") / name / file_name  # type: ignore[call-overload]
+        rel = Path(f"Batch {int(batch_of[case]):0{width}d}") / name / file_name  # an "ok" row's case is planned
         target = root / rel
         r["target"] = rel.as_posix()
         if target.is_file() and sha256_file(target) == r["sha256"]:
             r["status"], r["message"] = "already_staged", "Findes allerede med samme indhold"
             continue
         r["status"] = "replaced" if target.exists() else "copied"
-        sources[i] = paths[i]  # type: ignore[assignment]  # an "ok" row always has its source path
+        sources[i] = paths[i]  # an "ok" row always has its source path
 
     wanted = {str(r["target"]) for r in rows if r["target"]}
     stale = sorted(p.relative_to(root).as_posix() for p in root.rglob("*")

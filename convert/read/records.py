@@ -13,12 +13,16 @@ from __future__ import annotations
 import csv
 import functools
 import io
-from collections.abc import Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+
+if TYPE_CHECKING:
+    from _csv import Reader  # the type `csv.reader` returns (typeshed names it here only)
 
 LISTS = pa.list_(pa.large_string())
 # str.splitlines also breaks at these; the csv module (newline="") only at \r, \n and \r\n
@@ -43,7 +47,7 @@ class Records:
         return len(self.fields)
 
 
-def _reader(lines: Iterator[str], delimiter: str) -> csv.Reader:  # type: ignore[name-defined]
+def _reader(lines: Iterable[str], delimiter: str) -> Reader:
     return csv.reader(lines, delimiter=delimiter, quotechar='"', strict=True)
 
 
@@ -53,7 +57,7 @@ def _blank(row: list[str]) -> bool:
 
 def split_records_csv(text: str, delimiter: str) -> Records:
     """The csv module over the whole text: the reference behaviour, and the path for unusual files."""
-    reader = _reader(io.StringIO(text, newline=""), delimiter)  # type: ignore[arg-type]
+    reader = _reader(io.StringIO(text, newline=""), delimiter)
     records: list[list[str]] = []
     starts: list[int] = []
     last = 0

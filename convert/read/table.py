@@ -142,3 +142,16 @@ def ragged_rejections(raw: RawTable, mapping: dict[str, str]) -> pd.DataFrame:
     return raw.rejected.assign(case_id=ids)
 
 
+
+
+def raw_table(spec: InputSpec, frame: pd.DataFrame, *, first_row: int = 2) -> RawTable:
+    """An export made in memory (tests, the notebook): `frame`'s columns are the file's headers, its cells text.
+    Rows are numbered as in a file whose header is on the line before `first_row`."""
+    headers = [str(c) for c in frame.columns]
+    text = pd.DataFrame({f"c{i}": frame.iloc[:, i].astype("string").fillna("") for i in range(len(headers))})
+    text.index = pd.RangeIndex(len(text))
+    text[SOURCE_FILE] = spec.name
+    text[SOURCE_ROW] = pd.array(range(first_row, first_row + len(text)), dtype="int64")
+    empty = pd.DataFrame(columns=LEDGER_COLUMNS)
+    return RawTable(spec=spec, headers=headers, frame=text, rejected=empty,
+                    meta={"format": "memory", "header_row": first_row - 1, "warnings": []})

@@ -37,6 +37,7 @@ def cell_text(value: object) -> str:
 def xlsx_records(spec: InputSpec, data: bytes) -> tuple[Records, dict[str, object]]:
     """The sheet's non-empty rows (each with its Excel row number) and which sheet was read."""
     import openpyxl  # heavy: imported only when an XLSX is read
+    from openpyxl.chartsheet import Chartsheet
     try:
         wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
@@ -47,7 +48,11 @@ def xlsx_records(spec: InputSpec, data: bytes) -> tuple[Records, dict[str, objec
             if spec.sheet not in wb.sheetnames:
                 raise ConfigError(f"Arket '{spec.sheet}' findes ikke i {spec.name} (input.{spec.table}.sheet)",
                                   hint=f"arkene hedder: {', '.join(wb.sheetnames)}")
-            ws = wb[spec.sheet]
+            sheet = wb[spec.sheet]
+            if isinstance(sheet, Chartsheet):  # has no cells to read
+                raise ConfigError(f"Arket '{spec.sheet}' i {spec.name} er et diagramark uden celler "
+                                  f"(input.{spec.table}.sheet)", hint=f"arkene hedder: {', '.join(wb.sheetnames)}")
+            ws = sheet
         else:
             ws = wb.worksheets[0]
         records: list[list[str]] = []

@@ -84,7 +84,7 @@ def read_sheet_cases(path: Path, *, pad_nine_digit_cpr: bool) -> WorksheetCases:
             for h, col in SHEET_COLUMNS.items() if h != W.case_id}
     frame = pd.DataFrame({"case_id": rows[W.case_id], **text, "source_file": path.name, "source_row": rows[ROW],
                           "sheet": rows[SHEET]}, index=rows.index)
-    used = frame[list(SHEET_COLUMNS.values())].fillna("").ne("").any(axis=1)  # a row with only the team's own notes
+    used = (frame[list(SHEET_COLUMNS.values())].fillna("") != "").any(axis=1)  # a row with only the team's own notes
     frame = frame[used].reset_index(drop=True)
     for col in frame.columns.difference(["source_row"]):
         frame[col] = frame[col].astype("string")

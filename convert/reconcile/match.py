@@ -12,7 +12,7 @@ import pandas as pd
 
 from ..frames import lookup
 from ..settings.reconcile import ReconcileSettings, squash
-from ..stages.ledger import first_rule_wins
+from ..stages.ledger import Rule, first_rule_wins
 
 MATCHED, MISSING, AMBIGUOUS, EXTRA = "matched", "missing", "ambiguous", "extra"
 
@@ -52,7 +52,7 @@ def foot_care_rows(kp: pd.DataFrame, settings: ReconcileSettings, present: set[s
     ignore = {s.casefold() for s in settings.ignore_statuses}
     ignored = _norm(kp["status"]).isin(ignore) if ignore else pd.Series(False, index=kp.index)
     where = " eller ".join({"case_type": "sagstype", "title": "titel"}[f] for f in fields)
-    rules = [
+    rules: list[Rule] = [
         (~foot, "excluded", "not_foot_care",
          "Anden slags sag (" + _describe(kp, fields) + f") – {where} matcher ikke "
          f"'{settings.foot_care_pattern.pattern}'"),

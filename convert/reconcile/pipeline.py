@@ -125,6 +125,7 @@ def run_reconcile(config: Config, settings: ReconcileSettings, *, update_workshe
     result = reconcile(config, settings)
     if update_worksheet:                                                                      # write
         if "case_id" not in result.kp_mapping:
+            assert settings.kp_report is not None  # reconcile() does not run without the KP report
             raise InputError(f"{settings.kp_report.name} har ingen kolonne med KP-sagsnr., så arket kan ikke "
                              "opdateres", hint="kobl den i [input.kp_report.columns], fx case_id = \"Sagsnummer\"")
         numbers = result.pairs[["case_id", "kp_case_id"]].dropna()

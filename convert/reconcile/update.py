@@ -13,6 +13,7 @@ import os
 import shutil
 import zipfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -22,6 +23,9 @@ from ..errors import InputError, OutputError
 from ..read.xlsx import cell_text
 from ..write.worksheet.layout import open_lock
 from ..write.worksheet.read import ROW, SHEET, read_worksheet
+
+if TYPE_CHECKING:  # openpyxl is imported where used
+    from openpyxl import Workbook
 
 FILLED, UNCHANGED, CONFLICT, NOT_FOUND = "filled", "unchanged", "conflict", "not_found"
 ACTION_LABELS = {FILLED: "Skrevet", UNCHANGED: "Stod der allerede", CONFLICT: "Konflikt – ikke overskrevet",
@@ -83,7 +87,7 @@ def _locate(path: Path) -> dict[str, tuple[str, int, int]]:
             for case, name, row in zip(rows[W.case_id], rows[SHEET], rows[ROW], strict=True)}
 
 
-def _save(wb, path: Path) -> Path:  # type: ignore[no-untyped-def]
+def _save(wb: Workbook, path: Path) -> Path:
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     backup = path.with_name(f"{path.stem}.backup-{stamp}{path.suffix}")
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")

@@ -172,7 +172,7 @@ def config_from_dict(data: dict[str, Any], base: Path, source: Path | None = Non
             raise unknown_key(key, set(SCHEMAS), "input.")
     if "cases" not in inputs_raw:
         raise ConfigError("Konfigurationen mangler '[input.cases]' med stien til sagsudtrækket")
-    inputs = {t: parse_input(t, inputs_raw[t], base) for t in ESDH_TABLES if t in inputs_raw}
+    inputs: dict[str, InputSpec] = {t: parse_input(t, inputs_raw[t], base) for t in ESDH_TABLES if t in inputs_raw}
     seen: dict[Path, str] = {}
     for t, spec in inputs.items():
         if spec.path in seen:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from schemas import fields_of
+from schemas import TableName, fields_of
 
 from ..errors import ConfigError
 from .inputs import InputSpec, parse_input
@@ -53,7 +53,7 @@ class ReconcileSettings:
     defaults_used: tuple[str, ...]  # keys whose value is the labelled default (marked "standard" in the report)
 
 
-def _input(table: str, section: Any, cli_path: Path | None, base: Path,
+def _input(table: TableName, section: Any, cli_path: Path | None, base: Path,
            inherited_columns: dict[str, str] | None = None) -> InputSpec | None:
     if section is not None and not isinstance(section, dict):
         raise ConfigError(f"'input.{table}' skal være en tabel ([input.{table}])")

@@ -16,7 +16,7 @@ from schemas.batch import TypedCase as C
 from ..danish.format import format_dates
 from ..frames import isin, lookup
 from ..progress import stage
-from .ledger import SOURCE_ROW, first_rule_wins
+from .ledger import SOURCE_ROW, Rule, first_rule_wins
 
 
 def asset_declarations(cases: pd.DataFrame, assets: pd.DataFrame | None) -> pd.DataFrame:
@@ -51,7 +51,7 @@ def asset_fates(assets: pd.DataFrame, latest: pd.DataFrame, converted_cprs: Iter
     """A ledger line for every valid asset declaration: used, or excluded with why."""
     used_index = set(latest["asset_index"])
     cpr, declared = assets[A.cpr], assets[A.declaration_date]
-    rules = [  # messages are made for the rows each rule decides only
+    rules: list[Rule] = [  # messages are made for the rows each rule decides only
         (~isin(cpr, known_cprs), "excluded", "unknown_citizen", "Ingen gyldig sag i sagsudtrækket for dette CPR-nummer"),
         (~isin(cpr, converted_cprs), "excluded", "citizen_not_converted", "Borgerens sag konverteres ikke"),
         (declared > cutover, "excluded", "asset_after_cutover",

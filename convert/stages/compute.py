@@ -36,7 +36,9 @@ def compute_kp_dates(cases: pd.DataFrame, assets: pd.DataFrame | None, criteria:
     after_cprs = decl.loc[decl["date"] > cutover, "cpr"]
     app = lookup(cases[C.cpr], latest["date"]).astype("datetime64[ns]")
     amount = lookup(cases[C.cpr], latest["amount"]).astype("Int64")
-    out = cases.assign(**{C.application_date: app, C.start_date: cutover, C.declared_assets: amount})
+    kp_columns: dict[str, pd.Series | pd.Timestamp] = {C.application_date: app, C.start_date: cutover,
+                                                       C.declared_assets: amount}
+    out = cases.assign(**kp_columns)
     return _flag(out, criteria, cutover_date, present, after_cprs), latest
 
 
@@ -104,11 +106,13 @@ def add_flags(cases: pd.DataFrame, flags: list[tuple[str, pd.Series, pd.Series |
             codes = cases[C.flag_codes].to_numpy(dtype=object, na_value="")
             remarks = cases[C.remarks].to_numpy(dtype=object, na_value="")
         if isinstance(message, pd.Series):
-            message = message if message.index.equals(cases.index) else message.reindex(cases.index)
-            message = message.to_numpy(dtype=object, na_value="")[hit]
+            aligned = message if message.index.equals(cases.index) else message.reindex(cases.index)
+            text: np.ndarray | str = aligned.to_numpy(dtype=object, na_value="")[hit]
+        else:
+            text = message
         cur_codes, cur_remarks = codes[hit], remarks[hit]
         codes[hit] = np.where(cur_codes != "", cur_codes + ("|" + code), code)
-        remarks[hit] = np.where(cur_remarks != "", cur_remarks + "; " + message, message)
+        remarks[hit] = np.where(cur_remarks != "", cur_remarks + "; " + text, text)
     if codes is None or remarks is None:
         return cases
     return cases.assign(**{C.flag_codes: pd.array(codes, dtype="string"), C.remarks: pd.array(remarks, dtype="string")})
@@ -119,8 +123,9 @@ def count_documents(cases: pd.DataFrame, documents: pd.DataFrame | None) -> pd.D
     """Each case's number of documents and of documents without a KP category; the latter are flagged
     (without a category a document is not carried to the case KP creates at the year-end re-assessment)."""
     if documents is None:
-        return cases.assign(**{C.document_count: pd.array([pd.NA] * len(cases), dtype="Int64"),
-                               C.uncategorised_count: 0})
+        no_documents: dict[str, pd.api.extensions.ExtensionArray | int] = {
+            C.document_count: pd.array([pd.NA] * len(cases), dtype="Int64"), C.uncategorised_count: 0}
+        return cases.assign(**no_documents)
     per_case = documents.groupby(D.case_id).size()
     unsure = documents[documents[D.category] == UNCATEGORISED].groupby(D.case_id).size()
     out = cases.assign(**{C.document_count: lookup(cases[C.case_id], per_case).fillna(0).astype("Int64"),

@@ -10,7 +10,7 @@ from schemas.batch import TypedDocument as D
 
 from ..frames import isin, lookup
 from ..progress import stage
-from .ledger import first_rule_wins
+from .ledger import Rule, first_rule_wins
 
 
 @stage("document_fates", "Dokumenternes udfald")
@@ -20,7 +20,7 @@ def document_fates(documents: pd.DataFrame, *, converted_ids: Iterable[str], exc
     case = documents[D.case_id]
     is_converted = isin(case, converted_ids)
     excluded_reason = excluded.drop_duplicates("case_id").set_index("case_id")["reason_code"]
-    rules = [
+    rules: list[Rule] = [
         (isin(case, excluded_reason.index) & ~is_converted, "excluded", "case_excluded",
          lambda hit: "Sagen konverteres ikke (" + lookup(case[hit], excluded_reason).fillna("") + ")"),
         (isin(case, rejected_case_ids) & ~is_converted, "excluded", "case_rejected",

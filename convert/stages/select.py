@@ -11,7 +11,7 @@ from schemas.batch import TypedCase as C
 from ..danish.format import format_dates
 from ..progress import stage
 from ..settings.batch import Selection
-from .ledger import first_rule_wins
+from .ledger import Rule, first_rule_wins
 
 
 @stage("select", "Udvælger sager")
@@ -30,7 +30,7 @@ def select_running_foot_care(cases: pd.DataFrame, selection: Selection, cutover_
     time_limited = end.notna() & (end > cutover) & (not selection.include_time_limited)
 
     where = ", ".join({"benefit": "ydelse", "title": "sagstitel"}[f] for f in selection.match_fields)
-    rules = [  # in the order they are applied
+    rules: list[Rule] = [  # in the order they are applied
         (~foot_care, "excluded", "not_foot_care",
          pd.Series(f"Ikke fodbehandling ({where} matcher ikke '{pattern.pattern}')", index=cases.index)),
         (~is_active, "excluded", "status_not_active",

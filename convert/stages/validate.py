@@ -88,8 +88,9 @@ def _messages(table: TableName, failures: pd.DataFrame, frame: pd.DataFrame,
     """One row per failing frame index: codes and Danish reasons, in column order."""
     order = {f.name: i for i, f in enumerate(fields_of(table))}
     rows = []
-    for rec in failures.itertuples(index=False):  # failures only: small beside the data
-        column, check, idx = rec.column, str(rec.check), rec.index
+    # failures only: small beside the data
+    for column, check_name, idx in zip(failures["column"], failures["check"], failures["index"], strict=True):
+        check = str(check_name)
         if column not in order or pd.isna(idx):
             continue
         key = "str_length" if check.startswith("str_length") else check

@@ -15,6 +15,7 @@ from schemas import TABLE_LABELS
 from ..batch import Batch
 from ..codes import FLAGS
 from ..danish.format import fmt_date, fmt_num
+from ..frames import single_row
 from ..plan.planning import plan_summary
 from ..plan.staging import STATUS_LABELS as FILE_STATUS
 
@@ -28,7 +29,7 @@ def run_summary(batch: Batch, written: dict[str, Path]) -> list[Line]:
     counts = batch.outcome_counts()
     for table in ("cases", "documents", "assets"):
         if table in counts.index:
-            r = counts.loc[table]
+            r = single_row(counts, table)
             out.append((f"  {TABLE_LABELS[table].capitalize():<18} {int(r.sum()):>7} læst · {int(r['converted']):>7} "
                         f"konverteres · {int(r['excluded']):>6} udeladt · {int(r['rejected']):>5} afvist", False))
     flags = batch.flag_counts()
@@ -37,7 +38,7 @@ def run_summary(batch: Batch, written: dict[str, Path]) -> list[Line]:
         out += [(f"    {label:<52} {flags[code]:>6}", False) for code, label in FLAGS.items() if flags.get(code)]
     out += [(line, False) for line in plan_lines(batch)]
     for info in batch.inputs.values():
-        out += [(f"  Bemærk: {warning}", True) for warning in info.get("warnings", [])]  # type: ignore[attr-defined]
+        out += [(f"  Bemærk: {warning}", True) for warning in info.get("warnings", [])]
     for extension in batch.extensions:  # re-run report, pseudonymisation
         out += [(f"  {line}", False) for line in extension.console_lines()]
     folder = next(iter(written.values())).parent if written else None
@@ -49,7 +50,8 @@ def run_summary(batch: Batch, written: dict[str, Path]) -> list[Line]:
 
 def plan_lines(batch: Batch) -> list[str]:
     """The plan and the staged files in a few Danish lines for the console."""
-    plan, lines = batch.plan, []
+    plan = batch.plan
+    lines: list[str] = []
     if plan is None:
         return lines
     s, t = plan.settings, plan_summary(plan)
@@ -60,9 +62,11 @@ def plan_lines(batch: Batch) -> list[str]:
                      f"({t['working_days']} arbejdsdage)")
     elif not s.caseworkers:
         lines.append("        Ingen sagsbehandlere i [planning]: tilføj [[planning.caseworkers]] for at få dage på")
-    for r in plan.by_caseworker.itertuples():
-        period = f"{fmt_date(r.first_day)} – {fmt_date(r.last_day)}" if pd.notna(r.first_day) else "ingen dage"
-        lines.append(f"        {r.caseworker:<8} {r.cases:>6} sager {fmt_num(r.hours):>8} timer   {period}")
+    by = plan.by_caseworker
+    for name, cases, hours, first, last in zip(by["caseworker"], by["cases"], by["hours"], by["first_day"],
+                                               by["last_day"], strict=True):
+        period = f"{fmt_date(first)} – {fmt_date(last)}" if pd.notna(first) else "ingen dage"
+        lines.append(f"        {name:<8} {cases:>6} sager {fmt_num(hours):>8} timer   {period}")
     if plan.held_back:
         lines.append(f"        Holdt tilbage (bemærkninger): {plan.held_back} sager, {fmt_num(plan.held_back_hours)} timer")
     assumed = [k for k in ("minutes_per_case", "minutes_per_document", "extra_minutes_flagged") if k in s.defaults_used]

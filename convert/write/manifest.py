@@ -33,11 +33,12 @@ def plan_manifest(plan: Plan | None) -> dict[str, object] | None:
     """The plan's settings and totals; per caseworker their cases and hours."""
     if plan is None:
         return None
+    by = plan.by_caseworker
     return {"settings": jsonable({k: v for k, v in vars(plan.settings).items() if k != "caseworkers"} | {
                 "caseworkers": [vars(w) for w in plan.settings.caseworkers]}),
             "summary": jsonable(plan_summary(plan)),
-            "caseworkers": [{"name": r.caseworker, "cases": int(r.cases), "hours": round(float(r.hours), 4)}
-                            for r in plan.by_caseworker.itertuples()]}
+            "caseworkers": [{"name": name, "cases": int(cases), "hours": round(float(hours), 4)}
+                            for name, cases, hours in zip(by["caseworker"], by["cases"], by["hours"], strict=True)]}
 
 
 def build_manifest(batch: Batch, sheets: dict[str, list[str]], hashes: dict[str, str], started: float

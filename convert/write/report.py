@@ -9,6 +9,7 @@ with the worksheet. It holds no CPR number and no name: counts, case numbers of 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Hashable, Iterator, Sequence
 from html import escape
 from pathlib import Path
 
@@ -22,6 +23,7 @@ from .. import __version__
 from ..batch import Batch
 from ..codes import FLAGS, OUTCOME_LABELS
 from ..danish.format import fmt_date, fmt_int, fmt_num
+from ..frames import single_row
 from ..plan.planning import SUMMARY_LABELS, days_off_between, plan_summary
 from ..plan.staging import STATUS_LABELS as FILE_STATUS
 from ..plan.staging import StagingResult
@@ -84,7 +86,8 @@ def cases_per_caseworker(batch: Batch) -> tuple[str, list[tuple[str, int]]]:
     cases = batch.cases
     plan = batch.plan
     if plan is not None and len(plan.by_caseworker):
-        items = [(str(r.caseworker), int(r.cases)) for r in plan.by_caseworker.itertuples()]
+        by = plan.by_caseworker
+        items = [(str(name), int(n)) for name, n in zip(by["caseworker"], by["cases"], strict=True)]
         held = int((cases[C.plan_status] == "held_back").sum())
         return "Sager pr. sagsbehandler i planen", items + ([("Holdt tilbage", held)] if held else [])
     counts = cases[C.caseworker].fillna("(ingen)").value_counts() if C.caseworker in cases else pd.Series(dtype=int)
@@ -98,7 +101,7 @@ def documents_per_category(batch: Batch) -> list[tuple[str, int]]:
 
 # ---- SVG charts -------------------------------------------------------------------------------------------------
 
-def hbar_chart(chart: str, title: str, items: list[tuple[str, float]], unit: str = "") -> str:
+def hbar_chart(chart: str, title: str, items: Sequence[tuple[str, float]], unit: str = "") -> str:
     """Horizontal bars, one per item, the value written at the end of the bar."""
     if not items:
         return f'<p class="note" data-chart="{chart}">Ingen data.</p>'
@@ -151,8 +154,8 @@ def column_chart(chart: str, title: str, frame: pd.DataFrame, label: str = "%d-%
         parts.append(f'<line x1="{left}" x2="{width - 10}" y1="{y:.1f}" y2="{y:.1f}" stroke="#e0e5ea"/>'
                      f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end">{fmt_num(value, 0 if value.is_integer() else 1)}</text>')
     parts.append(f'<text x="{left - 6}" y="{top_pad - 12}" text-anchor="end">timer</text>')
-    colours = {name: PALETTE[i % len(PALETTE)] for i, name in enumerate(frame.columns)}
-    for i, (day, row) in enumerate(frame.iterrows()):
+    colours: dict[Hashable, str] = {name: PALETTE[i % len(PALETTE)] for i, name in enumerate(frame.columns)}
+    for i, (day, row) in enumerate(_by_day(frame)):
         x = left + i * step + (step - bar) / 2
         y = top_pad + plot_h
         parts.append(f'<g data-day="{day:%Y-%m-%d}" data-value="{_raw(totals[day])}">')
@@ -177,6 +180,11 @@ def column_chart(chart: str, title: str, frame: pd.DataFrame, label: str = "%d-%
     return "".join(parts)
 
 
+def _by_day(frame: pd.DataFrame) -> Iterator[tuple[pd.Timestamp, pd.Series]]:
+    """`frame.iterrows()` of a frame indexed by day (a DatetimeIndex), the day typed as the Timestamp it is."""
+    return zip(frame.index, (row for _, row in frame.iterrows()), strict=True)
+
+
 def _nice_ceiling(x: float) -> float:
     if x <= 0:
         return 1.0
@@ -192,7 +200,7 @@ def _short(text: str, n: int) -> str:
 
 # ---- the page ---------------------------------------------------------------------------------------------------
 
-def _table(header: list[str], rows: list[list[tuple[str, str | None]]], numeric_from: int = 1) -> str:
+def _table(header: list[str], rows: Sequence[Sequence[tuple[str, str | None]]], numeric_from: int = 1) -> str:
     """rows: cells as (text, metric key or None); cells from `numeric_from` on are right-aligned numbers."""
     head = "".join(f'<th{" class=n" if i >= numeric_from else ""}>{escape(h)}</th>' for i, h in enumerate(header))
     body = []
@@ -205,7 +213,7 @@ def _table(header: list[str], rows: list[list[tuple[str, str | None]]], numeric_
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
 
 
-def _numbers_table(items: list[tuple[str, float]], chart: str, header: tuple[str, str]) -> str:
+def _numbers_table(items: Sequence[tuple[str, float]], chart: str, header: tuple[str, str]) -> str:
     rows = [[(label, None), (fmt_num(v, 0 if float(v).is_integer() else 2), f"{chart}.{label}")] for label, v in items]
     return f"<details><summary>Vis tallene</summary>{_table(list(header), rows)}</details>"
 
@@ -218,7 +226,6 @@ def _tile(label: str, text: str, key: str, value: object) -> str:
 def render_report(batch: Batch) -> str:
     cfg = batch.config
     plan = batch.plan
-    summary = plan_summary(plan) if plan is not None else {}
     counts = batch.outcome_counts()
     tiles = [_tile("sager konverteres", fmt_int(len(batch.cases)), "cases_converted", len(batch.cases)),
              _tile("dokumenter skal med", fmt_int(len(batch.documents)), "documents_converted", len(batch.documents))]
@@ -233,7 +240,7 @@ def render_report(batch: Batch) -> str:
     outcome_rows = []
     for table in ("cases", "documents", "assets"):
         if table in counts.index:
-            r = counts.loc[table]
+            r = single_row(counts, table)
             outcome_rows.append([(TABLE_LABELS[table].capitalize(), None), (fmt_int(r.sum()), f"read.{table}")]
                                 + [(fmt_int(r[o]), f"{o}.{table}") for o, _ in OUTCOMES])
     flags = batch.flag_counts()
@@ -244,7 +251,7 @@ def render_report(batch: Batch) -> str:
                 "</p>" + _table(["Tabel", "Læst", *[label for _, label in OUTCOMES]], outcome_rows) + "</section>",
                 "<section><h2>Bemærkninger på sager der konverteres</h2>"
                 + _table(["Bemærkning", "Sager"], flag_rows) + "</section>"]
-    sections.append(_plan_section(batch, summary))
+    sections.append(_plan_section(batch))
     age = asset_age_buckets(batch.cases[C.application_date], cfg.cutover_date)
     cats = documents_per_category(batch)
     sections.append(
@@ -268,12 +275,12 @@ def render_report(batch: Batch) -> str:
             "</p></main></body></html>\n")
 
 
-def _plan_section(batch: Batch, summary: dict[str, object]) -> str:
+def _plan_section(batch: Batch) -> str:
     plan = batch.plan
     title, per_worker = cases_per_caseworker(batch)
     parts = ["<section><h2>Plan for manuel konvertering</h2>"]
     if plan is not None:
-        s = plan.settings
+        s, summary = plan.settings, plan_summary(plan)
         assumed = [k for k in ("minutes_per_case", "minutes_per_document", "extra_minutes_flagged")
                    if k in s.defaults_used]
         parts.append(
@@ -287,8 +294,9 @@ def _plan_section(batch: Batch, summary: dict[str, object]) -> str:
                 for k, v in summary.items() if v is not None]
         parts.append(_table(["Nøgletal", ""], rows))
         parts += [f'<p class="warn">{escape(w)}</p>' for w in plan.warnings]
-        if summary.get("first_day") and summary.get("last_day"):
-            off = days_off_between(summary["first_day"], summary["last_day"], s)  # type: ignore[arg-type]
+        first_day, last_day = summary["first_day"], summary["last_day"]
+        if first_day and last_day:
+            off = days_off_between(first_day, last_day, s)
             if off:
                 parts.append("<p class=note>Helligdage og fridage i perioden: "
                              + escape(", ".join(f"{fmt_date(d)} {name}" for d, name in off)) + ".</p>")
@@ -300,7 +308,7 @@ def _plan_section(batch: Batch, summary: dict[str, object]) -> str:
                  + column_chart("hours_per_day", f"Planlagte timer pr. {period} og sagsbehandler", hours, label))
     if not hours.empty:
         rows = [[(fmt_date(day), None), *[(fmt_num(v, 2), None) for v in row], (fmt_num(row.sum(), 2), None)]
-                for day, row in hours.iterrows()]
+                for day, row in _by_day(hours)]
         first = {"dag": "Dag", "uge": "Uge fra", "måned": "Måned fra"}[period]
         parts.append("<details><summary>Vis tallene</summary>"
                      + _table([first, *[str(c) for c in hours.columns], "I alt"], rows) + "</details>")
@@ -316,8 +324,9 @@ def _staging_section(staging: StagingResult) -> str:
     rows = [[(label, None), (fmt_int(counts.get(code, 0)), f"files.{code}")] for code, label in FILE_STATUS.items()]
     problems = staging.problems()
     shown = problems.head(500)
-    plist = [[(r.case_id, None), (r.document_id, None), (FILE_STATUS[r.status], None), (r.message or r.target, None)]
-             for r in shown.itertuples()]
+    plist = [[(case, None), (doc, None), (FILE_STATUS[status], None), (message or target, None)]
+             for case, doc, status, message, target in zip(shown["case_id"], shown["document_id"], shown["status"],
+                                                            shown["message"], shown["target"], strict=True)]
     more = (f"<p class=note>Viser {len(shown)} af {len(problems)} – alle står på arket Dokumentfiler.</p>"
             if len(problems) > len(shown) else "")
     body = (_table(["Sag", "Dokument", "Status", "Besked"], plist, numeric_from=9) if plist

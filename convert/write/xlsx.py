@@ -7,18 +7,24 @@ Sheets longer than Excel's row limit are continued on numbered sheets ("Dokument
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import pandas as pd
 
 from ..progress import current_clock, stage_block
 
+if TYPE_CHECKING:  # xlsxwriter has no py.typed: these are Any to mypy, but name what is passed
+    from xlsxwriter.format import Format
+    from xlsxwriter.worksheet import Worksheet
+
 Kind = Literal["text", "date", "int", "money", "percent", "number", "hours", "any"]  # any: cell by cell, as typed
 EXCEL_MAX_ROWS = 1_048_576
 EXCEL_EPOCH = pd.Timestamp("1899-12-30")
 _BLOCK = 65_536  # rows converted to cell values at a time
+CellWriter = Callable[[int, int, object, "Format | None"], object]  # (row, column, value, format)
 _NUM_FORMATS = {"date": "dd-mm-yyyy", "int": "0", "money": "#,##0.00", "percent": "0.0", "number": "#,##0",
                 "hours": "#,##0.00", "datetime": "dd-mm-yyyy hh:mm", "general": "General"}
 
@@ -62,7 +68,7 @@ class Workbook:
     def close(self) -> None:
         self.book.close()
 
-    def _new_sheet(self, name: str, *, landscape: bool = True):  # type: ignore[no-untyped-def]
+    def _new_sheet(self, name: str, *, landscape: bool = True) -> Worksheet:
         ws = self.book.add_worksheet(name)
         self.sheet_names.append(name)
         ws.set_paper(9)  # A4
@@ -123,7 +129,7 @@ class Workbook:
             clock.note_sheet({"sheet": name, "rows": n, "columns": [
                 {"header": col.header, "kind": col.kind, "cells": cells[c]} for c, col in enumerate(cols)]})
 
-    def _writer(self, ws, kind: Kind, carried: bool):  # type: ignore[no-untyped-def]
+    def _writer(self, ws: Worksheet, kind: Kind, carried: bool) -> CellWriter:
         """The writer call for a column's cells: (row, column, value, format)."""
         if kind == "text":
             return ws.write_string
@@ -151,7 +157,7 @@ class Workbook:
             r += 1
 
 
-def _write_any(ws, r: int, c: int, v: object, fmt, formats) -> None:  # type: ignore[no-untyped-def]
+def _write_any(ws: Worksheet, r: int, c: int, v: object, fmt: Format | None, formats: dict[str, Format]) -> None:
     if v is None or v is pd.NA:
         return
     if isinstance(v, bool):
@@ -175,7 +181,7 @@ def _excel_serial(v: dt.date) -> float | int:
     return delta.days if not delta.seconds else delta.days + delta.seconds / 86_400
 
 
-def _write_as_typed(ws, r: int, c: int, v: object, formats) -> None:  # type: ignore[no-untyped-def]
+def _write_as_typed(ws: Worksheet, r: int, c: int, v: object, formats: dict[str, Format]) -> None:
     """A value from a column the team added: dates stay dates, numbers numbers, text text (never a formula)."""
     if isinstance(v, bool):
         ws.write_boolean(r, c, v)
@@ -188,7 +194,7 @@ def _write_as_typed(ws, r: int, c: int, v: object, formats) -> None:  # type: ig
         ws.write_string(r, c, str(v))
 
 
-def _cell_values(s: pd.Series, kind: Kind) -> list[object]:
+def _cell_values(s: pd.Series, kind: Kind) -> Sequence[object]:
     """Column values as Python objects ready for the writer; None = empty cell. Vectorised, except the team's
     own entries (kind 'any', carried-over dates), which are cell by cell as typed."""
     if kind == "any":
@@ -197,7 +203,8 @@ def _cell_values(s: pd.Series, kind: Kind) -> list[object]:
         return [None if _is_blank(v) else _excel_serial(v) if isinstance(v, dt.date) else str(v) for v in s.tolist()]
     if kind == "text":
         text = s.astype("string")
-        return text.mask(text.eq("").fillna(False).astype(bool)).to_numpy(dtype=object, na_value=None).tolist()
+        blank = text.eq("").fillna(False).astype(bool)
+        return text.mask(blank).to_numpy(dtype=object, na_value=None).tolist()  # type: ignore[call-overload]  # stubs reject na_value=None
     if kind == "date":
         numbers = (pd.to_datetime(s) - EXCEL_EPOCH).dt.days.astype("Float64")  # whole days: Excel serials
     elif kind == "money":
@@ -205,7 +212,7 @@ def _cell_values(s: pd.Series, kind: Kind) -> list[object]:
     else:
         numbers = s.astype("Float64")
     missing = numbers.isna().to_numpy(dtype=bool)
-    out = numbers.to_numpy(dtype="float64", na_value=0.0).tolist()
+    out: list[float | None] = list(numbers.to_numpy(dtype="float64", na_value=0.0).tolist())
     for i in missing.nonzero()[0].tolist():
         out[i] = None
     return out

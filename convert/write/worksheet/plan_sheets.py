@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from ...frames import single_row
 from ...plan.planning import (
     PLAN_BATCH,
     PLAN_CASEWORKER,
@@ -80,7 +81,7 @@ def plan_overview_blocks(plan: Plan | None) -> list[tuple[str, list[list[object]
                                     "Første dag", "Sidste dag"]]
     by = plan.by_caseworker.set_index("caseworker")
     for w in s.caseworkers:
-        row = by.loc[w.name] if w.name in by.index else None
+        row = single_row(by, w.name) if w.name in by.index else None
         workers.append([w.name, w.hours_per_day, ", ".join(WEEKDAY_NAMES[d] for d in w.weekdays),
                         int(row["cases"]) if row is not None else 0, int(row["documents"]) if row is not None else 0,
                         round(float(row["hours"]), 2) if row is not None else 0,

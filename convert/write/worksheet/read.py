@@ -12,6 +12,7 @@ import hashlib
 import io
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -19,6 +20,9 @@ from ...errors import InputError, OutputError
 from ...read.headers import normalise_header
 from ...read.xlsx import cell_text
 from .layout import CASE_ID, CASE_SHEET, CHECKLIST_HEADERS, CONTEXT, REASON, W, is_part_of
+
+if TYPE_CHECKING:  # openpyxl is imported where used
+    from openpyxl.worksheet.worksheet import Worksheet
 
 SHEET, ROW = "_sheet", "_row"  # where a row was read
 HEADER_SCAN_ROWS = 10
@@ -42,7 +46,8 @@ def filled(v: object) -> bool:
     if isinstance(v, str):
         return bool(v.strip())
     try:
-        return v is not None and not bool(pd.isna(v))  # NaN, NaT, <NA>
+        # NaN, NaT, <NA>; a cell may hold any object, but pandas-stubs type pd.isna for pandas' scalars only
+        return v is not None and not bool(pd.isna(v))  # type: ignore[call-overload]  # stubs: no pd.isna(object)
     except (TypeError, ValueError):
         return True
 
@@ -91,7 +96,8 @@ def empty_rows() -> pd.DataFrame:
                          CASE_ID: pd.Series(dtype=object)})
 
 
-def _read_sheet(ws, name: str, hint: str | None) -> tuple[pd.DataFrame, dict[str, int]]:  # type: ignore[no-untyped-def]
+def _read_sheet(ws: Worksheet, name: str, hint: str | None) -> tuple[pd.DataFrame, dict[str, int]]:
+    # a ReadOnlyWorksheet in fact; types-openpyxl type a workbook's sheets as Worksheet (same reading methods)
     if hasattr(ws, "reset_dimensions"):
         ws.reset_dimensions()  # a sheet saved by another program may state a wrong size: read what is there
     header: list[str] | None = None

@@ -16,6 +16,7 @@ from ... import __version__
 from ...batch import Batch
 from ...codes import FLAGS
 from ...danish.format import format_cpr
+from ...frames import single_row
 from ...money import case_subsidies
 from ...progress import stage
 from ...settings.order import LetterSettings
@@ -49,8 +50,9 @@ def case_table(batch: Batch, checklist: pd.DataFrame | None = None) -> Table:
     for col in CHECKLIST:
         values = carried[col.header].to_numpy() if carried is not None and col.header in carried else None
         cols.append((col, pd.Series(values, index=c.index) if values is not None else pd.Series(pd.NA, index=c.index)))
-    for header in [h for h in carried.columns if h not in CHECKLIST_HEADERS] if carried is not None else []:
-        cols.append((Column(header, kind="any"), pd.Series(carried[header].to_numpy(), index=c.index)))  # team's own
+    if carried is not None:
+        for header in [h for h in carried.columns if h not in CHECKLIST_HEADERS]:  # the team's own columns
+            cols.append((Column(header, kind="any"), pd.Series(carried[header].to_numpy(), index=c.index)))
     cols.append((Column(W.source, width=18), c[C.source_file] + ":" + c[C.source_row].astype(str)))
     frame = pd.concat([s.rename(i) for i, (_, s) in enumerate(cols)], axis=1)
     return Table(CASE_SHEET, [col for col, _ in cols], frame)
@@ -107,7 +109,7 @@ def overview_blocks(batch: Batch) -> list[tuple[str, list[list[object]]]]:
     outcome_rows: list[list[object]] = [["Tabel", "Læst", "Konverteret", "Udeladt", "Afvist"]]
     for table in ("cases", "documents", "assets"):
         if table in counts.index:
-            r = counts.loc[table]
+            r = single_row(counts, table)
             outcome_rows.append([TABLE_LABELS[table].capitalize(), int(r.sum()), int(r["converted"]),
                                  int(r["excluded"]), int(r["rejected"])])
     flag_counts = batch.flag_counts()
@@ -120,7 +122,8 @@ def overview_blocks(batch: Batch) -> list[tuple[str, list[list[object]]]]:
                            info["records"], info["sha256"]])
     reasons = batch.ledger[batch.ledger[L.outcome] != "converted"]
     reason_rows: list[list[object]] = [["Tabel", "Udfald", "Regel", "Antal"]]
-    for (table, outcome, code), n in reasons.groupby([L.table, L.outcome, L.reason_code]).size().items():
+    per_rule = reasons.groupby([L.table, L.outcome, L.reason_code]).size()
+    for (table, outcome, code), n in zip(per_rule.index, per_rule, strict=True):  # index: (table, outcome, rule)
         reason_rows.append([TABLE_LABELS[table], {"excluded": "Udeladt", "rejected": "Afvist"}[outcome], code, int(n)])
     warnings = [[w] for info in batch.inputs.values() for w in info.get("warnings", [])]
     return [
