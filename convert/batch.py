@@ -45,6 +45,7 @@ class Batch:
     staging: StagingResult | None = None  # document files to copy / copied for drag-and-drop (only by `run`)
     checklist: pd.DataFrame | None = None  # the team's entries from the previous worksheet, indexed by case id
     extensions: tuple[Extension, ...] = ()  # re-run report, pseudonymisation: Oversigt blocks, sheets, manifest …
+    not_checked: dict[str, str] = field(default_factory=dict)  # flag code -> why its check did not run
 
     def outcome_counts(self) -> pd.DataFrame:
         """Rows: table; columns: converted / excluded / rejected (zeros filled)."""

@@ -21,7 +21,19 @@ FLAGS: dict[str, str] = {
     "replacement_cpr": "Erstatningspersonnummer",
     "documents_uncategorised": "Dokumenter der skal vurderes",
     "grant_after_cutover": "Bevilget efter startdatoen",
+    "cpr_padded": "CPR-nr. havde 9 cifre – 0 er sat foran",
 }
+
+# flag -> what its check reads; when the export has none of it, the check did not run: "ikke kontrolleret", never 0
+CHECK_NEEDS: dict[str, str] = {
+    "formue_ikke_oplyst": "asset_date", "asset_after_cutover": "asset_date",
+    "tillaegsprocent_zero": "tillaegsprocent", "tillaegsprocent_missing": "tillaegsprocent",
+    "pension_type_not_eligible": "pension_type", "pension_type_missing": "pension_type",
+    "assets_over_limit": "assets", "asset_limit_missing": "assets", "assets_amount_missing": "assets",
+    "grant_after_cutover": "grant_date", "documents_uncategorised": "documents",
+}
+NOT_CHECKED_NO_COLUMN = "ikke kontrolleret – ingen kolonne"
+NOT_CHECKED_NOT_IN_EXPORT = "ikke kontrolleret – ikke i udtrækket"
 
 # ledger reason code -> plain Danish, in the documented rule order
 REASONS: dict[str, str] = {

@@ -17,18 +17,19 @@ from typing import Any
 
 import pandas as pd
 
+from schemas import fields_of
 from schemas.batch import CategorisedDocument as D
 from schemas.batch import ConvertedCase as C
 from schemas.batch import LedgerRow as L
 
 from .batch import Batch
 from .plan.planning import plan_conversion
-from .read.mapping import map_columns
+from .read.mapping import MappedTable, map_columns, require_decision_fields
 from .read.table import RawTable, ragged_rejections, read_input
 from .settings.batch import Config
 from .stages.assets import asset_fates
 from .stages.categorise import assign_document_categories
-from .stages.compute import compute_kp_dates, count_documents
+from .stages.compute import check_fields, compute_kp_dates, count_documents, not_checked
 from .stages.documents import document_fates
 from .stages.ledger import check_conservation, combine, ledger_rows
 from .stages.notes import closing_notes
@@ -49,26 +50,30 @@ def convert_tables(raw: Mapping[str, RawTable], config: Config) -> Batch:
     present: dict[str, set[str]] = {}
     rejected_ids: set[str] = set()  # cases that could not be used: their documents say so
     for table, r in raw.items():
-        frame, mapping = map_columns(r)                                                     # map
-        ragged = ragged_rejections(r, mapping)
-        frame = clean(r.spec.table, frame, pad_nine_digit_cpr=config.pad_nine_digit_cpr)
-        valid[table], rejected = validate_and_type(r.spec.table, frame)                    # validate
+        mapped = map_columns(r)                                                             # map
+        if table == "cases":
+            require_decision_fields(r, mapped, config.selection.match_fields)
+        ragged = ragged_rejections(r, mapped.columns)
+        frame = clean(r.spec.table, mapped.frame, pad_nine_digit_cpr=config.pad_nine_digit_cpr)
+        absent = [f.name for f in fields_of(r.spec.table) if f.name not in mapped.columns]
+        valid[table], rejected = validate_and_type(r.spec.table, frame, absent=absent)     # validate
         ledger += [ragged, rejected]
         if table == "cases":
             rejected_ids |= _case_ids(ragged, rejected)
-        present[table] = set(mapping)
-        inputs[table] = {"file": r.spec.name, "path": str(r.spec.path), "records": r.records_read,
-                         "columns": mapping, **r.meta}
+        present[table] = set(mapped.columns)
+        inputs[table] = _input_facts(r, mapped, frame)
 
     cases, dups = split_duplicates("cases", valid["cases"], C.case_id)
     ledger.append(dups)
     rejected_ids |= _case_ids(dups)
-    selected, excluded = select_running_foot_care(cases, config.selection, config.cutover_date)  # select
+    selected, excluded = select_running_foot_care(cases, config.selection, config.cutover_date,  # select
+                                                  present["cases"])
     ledger.append(excluded)
 
     assets = valid.get("assets")
+    available = check_fields(present)
     converted, latest = compute_kp_dates(selected, assets, config.criteria, config.cutover_date,  # compute
-                                         present["cases"])
+                                         available)
     if assets is not None:
         ledger.append(asset_fates(assets, latest, converted[C.cpr], cases[C.cpr], pd.Timestamp(config.cutover_date)))
 
@@ -96,7 +101,33 @@ def convert_tables(raw: Mapping[str, RawTable], config: Config) -> Batch:
         columns=[D.case_id, D.document_id, D.title, D.doc_type, D.doc_date, D.filename, D.category])
     return Batch(config=config, cases=converted.sort_values(C.case_id, kind="stable"),
                  documents=docs.sort_values([D.case_id, D.doc_date, D.document_id], kind="stable"),
-                 ledger=full, inputs=inputs, present=present, plan=plan)
+                 ledger=full, inputs=inputs, present=present, plan=plan,
+                 not_checked=not_checked(available, config.inputs))
+
+
+def _input_facts(r: RawTable, mapped: MappedTable, frame: pd.DataFrame) -> dict[str, Any]:
+    """What the manifest, the Oversigt and the order say about one input file."""
+    facts = {"file": r.spec.name, "path": str(r.spec.path), "records": r.records_read, "columns": mapped.columns,
+             **r.meta}
+    notes = mapped.notes(r.spec.name)
+    padded = int(frame["cpr_padded"].sum()) if "cpr_padded" in frame else 0
+    if padded:
+        notes.append(f"{r.spec.name}: {padded} CPR-nr. havde 9 cifre – 0 er sat foran (parsing.pad_nine_digit_cpr); "
+                     "kontrollér personerne")
+    if mapped.how:
+        facts["mapped_by"] = mapped.how
+    if mapped.unused:
+        facts["unused_columns"] = mapped.unused
+    if mapped.refused:
+        facts["refused_columns"] = {h: {"field": f, "reason": why} for h, (f, why) in mapped.refused.items()}
+    if r.spec.not_in_export:
+        facts["not_in_export"] = list(r.spec.not_in_export)
+    if padded:
+        facts["cpr_padded"] = padded
+    if notes:
+        earlier = r.meta.get("warnings", [])
+        facts["warnings"] = [*(earlier if isinstance(earlier, list) else []), *notes]
+    return facts
 
 
 def _case_ids(*ledgers: pd.DataFrame) -> set[str]:

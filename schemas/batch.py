@@ -36,6 +36,7 @@ class TypedCase(Origin):
     case_id: Text
     cpr: Text = pa.Field(str_matches=r"^[0-9]{10}$")
     cpr_replacement: Series[bool]  # erstatningspersonnummer (day + 60)
+    cpr_padded: Series[bool]  # the export had 9 digits: a leading 0 was put back (a guess, flagged)
     name: Text = pa.Field(nullable=True)
     title: Text = pa.Field(nullable=True)
     benefit: Text = pa.Field(nullable=True)

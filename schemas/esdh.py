@@ -15,11 +15,18 @@ from .contract import Record, field
 
 Text = Series[pd.StringDtype]
 
+# Headers seen in real ESDH systems' exports and APIs (shared/reference/esdh-headers.md lists the sources): SBSYS
+# (CPRnummer, primaer_parts_cpr, PrimaerPartCprNummer), Acadre (CaseFileNumberIdentifier, TitleAlternativeText),
+# WorkZone (Tilstand, Sagsbehandler), KMD Nova (userFriendlyCaseNumber), GetOrganized (CaseID), archive versions
+# (sagsnr, CPRNR, SAGSBEH). Matched with case, spaces and punctuation ignored.
 CPR_ALIASES = ("CPR", "CPR-nr.", "CPR nr", "Cpr nummer", "CPR-nummer", "Personnummer", "Person nr.",
-               "Borger CPR", "Borgers CPR", "Part CPR")
+               "Borger CPR", "Borgers CPR", "Part CPR", "CPRnummer", "CPRNR", "Primær parts CPR",
+               "primaer_parts_cpr", "PrimaerPartCprNummer", "primaerPartCpr", "Borgers CPR-nr.")
 CASE_ID_ALIASES = ("Sagsnr.", "Sagsnummer", "Sags-nr.", "Sag nr.", "ESDH-sagsnr.", "Sags id", "Sag-ID",
-                   "Journalnummer", "Journalnr.")
-STATUS_ALIASES = ("Sagsstatus", "Status", "Sagstilstand", "Tilstand")
+                   "Journalnummer", "Journalnr.", "Nummer", "CaseFileNumberIdentifier", "userFriendlyCaseNumber",
+                   "CaseID", "SagID", "Sag")
+STATUS_ALIASES = ("Sagsstatus", "Status", "Sagstilstand", "Tilstand", "sagsstatus_tekst", "CaseFileStatusCode",
+                  "progressState")
 
 
 class CaseRecord(Record):
@@ -27,24 +34,36 @@ class CaseRecord(Record):
 
     case_id: Text = field("Sagsnr.", "text", CASE_ID_ALIASES, required=True, nullable=False)
     cpr: Text = field("CPR-nr.", "cpr", CPR_ALIASES, required=True, nullable=False)
-    name: Text = field("Navn", "text", ("Navn", "Borgernavn", "Borgers navn", "Fulde navn", "Part navn", "Partsnavn"))
-    title: Text = field("Sagstitel", "text", ("Sagstitel", "Titel", "Sagsoverskrift", "Overskrift", "Sagsbeskrivelse"))
+    name: Text = field("Navn", "text", ("Navn", "Borgernavn", "Borgers navn", "Fulde navn", "Part navn", "Partsnavn",
+                                        "primaer_parts_navn", "Primær parts navn", "TitleAlternativeText"))
+    # Acadre's CaseFileTitleText holds the CPR number for a citizen's case: a column of CPR numbers is never taken as
+    # the title (convert.read.columns), whatever its header says
+    title: Text = field("Sagstitel", "text", ("Sagstitel", "Titel", "Sagsoverskrift", "Overskrift", "Sagsbeskrivelse",
+                                              "SagsTitel", "Korttekst", "CaseFileTitleText"))
     benefit: Text = field("Ydelse", "text", ("Ydelse", "Ydelsestype", "Bevillingstype", "Sagstype", "Tilskudstype",
-                                             "Ydelsesart"))
-    status: Text = field("Sagsstatus", "text", STATUS_ALIASES, required=True, nullable=False)
+                                             "Ydelsesart", "Ydelsesnavn"))
+    # a decision field: it decides the selection, so the run stops when it is not found (unless the configuration
+    # says the export has none: [input.cases] not_in_export); hence not `required` here
+    status: Text = field("Sagsstatus", "text", STATUS_ALIASES, nullable=False)
     grant_date: Text = field("Bevilget dato", "date", ("Bevilget dato", "Bevillingsdato", "Bevilget", "Startdato",
-                                                       "Bevilling start", "Gyldig fra"))
+                                                       "Bevilling start", "Gyldig fra", "Bevilget fra", "Bevilling fra",
+                                                       "Ikrafttrædelse", "Ikrafttrædelsesdato", "Virkningsdato",
+                                                       "Periode fra"))
+    # the grant's end, not the case's: 'Afsluttet dato' / 'ClosedDate' say when a case was closed (the status decides)
     end_date: Text = field("Slutdato", "date", ("Slutdato", "Bevilling slut", "Udløbsdato", "Gyldig til",
-                                                "Ophørsdato"))
+                                                "Ophørsdato", "Bevilget til", "Bevilling til", "Ophør", "Ophørt",
+                                                "Periode til"))
+    # never 'Helbredstillægsprocent': KP shows it too, but it is the personal percentage × 85 %
     tillaegsprocent: Text = field("Tillægsprocent", "percent", ("Tillægsprocent", "Personlig tillægsprocent",
-                                                                "Tillaegsprocent", "Tillægs-procent"))
+                                                                "Tillaegsprocent", "Tillægs-procent",
+                                                                "Tillægsprocent (personlig)"))
     pension_type: Text = field("Pensionstype", "text", ("Pensionstype", "Pensionsart", "Pensionsstatus"))
     asset_date: Text = field("Formue oplyst dato", "date", ("Formue oplyst dato", "Formue oplyst",
                                                             "Seneste formueoplysning", "Formuedato",
                                                             "Dato for formue"))
     assets: Text = field("Formue", "amount", ("Formue", "Likvid formue", "Formue kr.", "Formuebeløb"))
     caseworker: Text = field("Sagsbehandler", "text", ("Sagsbehandler", "Ansvarlig", "Sagsansvarlig", "Behandler",
-                                                       "Ansvarlig sagsbehandler"))
+                                                       "Ansvarlig sagsbehandler", "ResponsibleUserName", "SAGSBEH"))
     estimate: Text = field("Overslag", "amount", ("Overslag", "Pris", "Overslag kr.", "Beløb"))
 
     class Config:
@@ -56,12 +75,15 @@ class DocumentRecord(Record):
 
     case_id: Text = field("Sagsnr.", "text", CASE_ID_ALIASES, required=True, nullable=False)
     document_id: Text = field("Dokument-id", "text", ("Dokument-id", "Dokumentid", "Dok.nr.", "Dokumentnr.",
-                                                      "Dokumentnummer", "Dok-id"), required=True, nullable=False)
+                                                      "Dokumentnummer", "Dok-id", "Akt-id", "Aktnummer", "AKTNR",
+                                                      "DocID", "documentNumber", "Id"),
+                              required=True, nullable=False)
     title: Text = field("Dokumenttitel", "text", ("Dokumenttitel", "Titel", "Dokumentnavn", "Beskrivelse",
-                                                  "Overskrift"), required=True, nullable=False)
-    doc_type: Text = field("Dokumenttype", "text", ("Dokumenttype", "Type", "Dokumentart", "Kategori"))
+                                                  "Overskrift", "Navn", "Title"), required=True, nullable=False)
+    doc_type: Text = field("Dokumenttype", "text", ("Dokumenttype", "Type", "Dokumentart", "Kategori", "Akttype",
+                                                    "AKTTYPE", "documentType", "Dokumentgruppe"))
     doc_date: Text = field("Dokumentdato", "date", ("Dokumentdato", "Dato", "Oprettet", "Oprettelsesdato",
-                                                    "Brevdato"))
+                                                    "Brevdato", "documentDate", "BREVDATO"))
     filename: Text = field("Filnavn", "text", ("Filnavn", "Fil", "Filsti", "Sti", "Fil navn"))
 
     class Config:

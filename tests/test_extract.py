@@ -31,7 +31,8 @@ def _spec(path: Path, **kw) -> InputSpec:
 def test_csv_dialects_and_encodings_are_detected(tmp_path: Path, encoding, delimiter, newline, expected_encoding):
     path = write_csv(tmp_path / "s.csv", CASE_HEADER, ROWS, encoding=encoding, delimiter=delimiter, newline=newline)
     raw = read_input(_spec(path))
-    frame, mapping = map_columns(raw)
+    mapped = map_columns(raw)
+    frame, mapping = mapped.frame, mapped.columns
     assert list(frame["name"]) == ["Søren Ærø", "Åse Øster"]
     assert raw.meta["encoding"] == expected_encoding and raw.meta["delimiter"] == delimiter
     assert mapping["cpr"] == "CPR-nr."
@@ -48,7 +49,7 @@ def test_pinned_encoding_that_does_not_decode_names_the_line(tmp_path: Path) -> 
 def test_multiline_quoted_field_keeps_the_start_line(tmp_path: Path) -> None:
     rows = [case_row("S-1", title="Fod-\nbehandling; ny\nlinje"), case_row("S-2")]
     path = write_csv(tmp_path / "s.csv", CASE_HEADER, rows)
-    frame, _ = map_columns(read_input(_spec(path)))
+    frame = map_columns(read_input(_spec(path))).frame
     assert list(frame["source_row"]) == [2, 5]  # S-1 spans lines 2-4
     assert frame["title"].iloc[0] == "Fod-\nbehandling; ny\nlinje"
 
@@ -86,7 +87,8 @@ def test_explicit_mapping_for_other_headers(tmp_path: Path) -> None:
     path = write_csv(tmp_path / "s.csv", header, [["S-1", "0101501234", "Navn", "Fod", "Fodbehandling", "Aktiv",
                                                    "01-01-2020", ""]])
     spec = _spec(path, columns={"case_id": "Sag", "cpr": "Borgers CPR", "benefit": "Art"})
-    frame, mapping = map_columns(read_input(spec))
+    mapped = map_columns(read_input(spec))
+    frame, mapping = mapped.frame, mapped.columns
     assert mapping == {"case_id": "Sag", "cpr": "Borgers CPR", "benefit": "Art", "name": "Borgernavn",
                        "title": "Titel", "status": "Tilstand", "grant_date": "Bevilget", "end_date": "Ophørsdato"}
     assert frame["tillaegsprocent"].isna().all()  # absent optional fields are empty columns
@@ -155,7 +157,7 @@ def test_xlsx_sheet_title_block_real_dates_and_numeric_cpr(tmp_path: Path) -> No
              "Folkepension", 45000.5, "ABJ", 435]]
     path = _xlsx(tmp_path / "s.xlsx", rows)
     raw = read_input(_spec(path, sheet="Sager"))
-    frame, _ = map_columns(raw)
+    frame = map_columns(raw).frame
     row = frame.iloc[0]
     assert (row["cpr"], row["grant_date"], row["tillaegsprocent"], row["assets"]) == \
         ("101501234", "2020-02-01", "75,5", "45000,5")

@@ -21,7 +21,7 @@ import pyarrow.compute as pc
 
 __all__ = [
     "is_empty", "parse_cpr", "mask_cpr", "mask_cpr_series", "parse_dates", "invalid_mask", "parse_amounts_ore",
-    "parse_percentages", "clean_text", "parsed", "parsed_columns", "cpr_value",
+    "parse_percentages", "clean_text", "parsed", "parsed_columns", "cpr_value", "date_shaped", "date_problem", "open_end_dates",
 ]
 
 _SP = " \u00a0\u202f"  # space, no-break space, narrow no-break space (Excel/Word thousands separators)
@@ -149,22 +149,62 @@ def mask_cpr(value: object) -> str:
 
 # --- Dates ---------------------------------------------------------------------------------------------
 
-_TIME = r"(?:[ \t]+|T)(?:[01]?[0-9]|2[0-3]):[0-5][0-9](?::[0-5][0-9](?:[.,][0-9]+)?)?"
+# a time of day after the date is read and dropped: 10:15, 10:15:00, and the Danish 10.15 / 10.15.00
+_TIME = r"(?:[ \t]+|T)(?:[01]?[0-9]|2[0-3])[:.][0-5][0-9](?:[:.][0-5][0-9](?:[.,][0-9]+)?)?"
 _DK_DATE = r"[0-9]{1,2}-[0-9]{1,2}-[0-9]{4}|[0-9]{1,2}\.[0-9]{1,2}\.[0-9]{4}|[0-9]{1,2}/[0-9]{1,2}/[0-9]{4}"
 _ISO_DATE = r"[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}"
+OPEN_END_YEAR = 9999  # ESDH systems write 31-12-9999 for "no end date"
 
 
-def parse_dates(s: pd.Series) -> pd.Series:
-    """dd-mm-yyyy / dd.mm.yyyy / dd/mm/yyyy or yyyy-mm-dd, optional time (dropped) -> datetime64[ns].
-    Two-digit years are rejected as ambiguous; impossible dates give NaT."""
+def _date_fields(s: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(shape ok, year, month, day) of each cell: the shape is one of the accepted date forms (two-digit years
+    are not: they are ambiguous); the numbers are as written, not yet checked against the calendar."""
     t = _text(s)
     ok = _match(t, f"(?:{_DK_DATE}|{_ISO_DATE})(?:{_TIME})?")  # one alternative per separator: no "1-2.2024"
     c = _codes(t, ok, 11, "2000-01-01")  # 11th char is the time separator or padding: ends field 3
     first, second, third = _fields(c, 3)
     iso = np.argmax((c < 0) | (c > 9), axis=1) == 4  # first field has 4 digits
-    year, day = np.where(iso, first, third), np.where(iso, third, first)
-    dates, _ = _build_dates(year, second, day, ok)
+    return ok, np.where(iso, first, third), second, np.where(iso, third, first)
+
+
+def parse_dates(s: pd.Series) -> pd.Series:
+    """dd-mm-yyyy / dd.mm.yyyy / dd/mm/yyyy or yyyy-mm-dd, optional time (dropped) -> datetime64[ns].
+    Two-digit years are rejected as ambiguous; impossible dates give NaT."""
+    ok, year, month, day = _date_fields(s)
+    dates, _ = _build_dates(year, month, day, ok)
     return pd.Series(dates, index=s.index, dtype="datetime64[ns]")
+
+
+def date_shaped(s: pd.Series) -> pd.Series:
+    """True where the cell is written as a date (whether or not that day exists): '31-11-2024' is date-shaped
+    and does not exist; 'i går' is not a date at all. Lets a message say which of the two it is."""
+    ok, _, _, _ = _date_fields(s)
+    return pd.Series(ok, index=s.index, dtype=bool)
+
+
+def date_problem(value: object) -> str:
+    """Why one cell is not a usable date: 'no_such_day' ('31-11-2024', '29-02-2023'), 'year_out_of_range'
+    (a real day outside the years a date can hold here, 1678–2261), 'not_a_date' (not written as a date);
+    '' for a usable date."""
+    s = pd.Series([value], dtype=object)
+    ok, year, month, day = _date_fields(s)
+    if not ok[0]:
+        return "not_a_date"
+    outside = (year < _MIN_YEAR) | (year > _MAX_YEAR)
+    _, real = _build_dates(np.where(outside, 2001 + (year % 4 == 0) * 3, year),
+                           month, day, ok)  # a year of the same leap kind inside the range: is the day real?
+    if not real[0]:
+        return "no_such_day"
+    return "year_out_of_range" if outside[0] else ""
+
+
+def open_end_dates(s: pd.Series) -> pd.Series:
+    """True where the cell is a real calendar date in year 9999 – the ESDH convention for an open-ended grant.
+    '32-13-9999', '29-02-9999' or text that merely contains 9999 are not."""
+    ok, year, month, day = _date_fields(s)
+    ok = ok & (year == OPEN_END_YEAR)
+    _, real = _build_dates(np.where(ok, 2001, year), month, day, ok)  # 2001: a common year like 9999
+    return pd.Series(real, index=s.index, dtype=bool)
 
 
 # --- Money and percentages -----------------------------------------------------------------------------
@@ -213,11 +253,18 @@ def parse_percentages(s: pd.Series) -> pd.Series:
 
 # --- Text ----------------------------------------------------------------------------------------------
 
+_UNICODE_SPACES = "\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000"  # no-break, em, thin … spaces
+_UNICODE_SPACE_RUN = f"[ {_UNICODE_SPACES}]*[{_UNICODE_SPACES}][ {_UNICODE_SPACES}]*"
+
+
 def clean_text(s: pd.Series) -> pd.Series:
-    """Strip, drop ASCII control characters except tab/newline/CR; empty -> NA (string dtype)."""
+    """Strip, drop ASCII control characters except tab/newline/CR, and make a no-break or other Unicode space one
+    plain space (a name copied from Word or a web page must match the same name typed); empty -> NA."""
     t = s.astype(pd.StringDtype())
     if t.str.contains(_CONTROL, regex=True).any():  # rare: the scan is cheaper than a replace that copies
         t = t.str.replace(_CONTROL, "", regex=True)
+    if t.str.contains(f"[{_UNICODE_SPACES}]", regex=True).any():
+        t = t.str.replace(_UNICODE_SPACE_RUN, " ", regex=True)
     t = t.str.strip()
     return t.mask(_match(t, ""))
 

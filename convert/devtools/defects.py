@@ -31,7 +31,7 @@ CASE_DEFECTS = (  # kind, expected outcome in kp-convert
     ("title_semicolon", "parsed as one record (quoted ';'); converted, title kept"),
     ("name_at_sign", "converted; written as text in the worksheet, never as a formula"),
     ("name_plus_sign", "converted; written as text in the worksheet, never as a formula"),
-    ("cpr_nine_digits", "converted after padding the lost leading zero; matches formue.csv"),
+    ("cpr_nine_digits", "converted after padding the lost leading zero, flagged cpr_padded; matches formue.csv"),
     ("cpr_replacement", "converted; flagged as a replacement CPR (day + 60, no birth date)"),
 )
 

@@ -245,6 +245,16 @@ def _rejected_flagged_blocks(batch: Batch, order: OrderSettings) -> list[Block]:
                    TableBlock(("Bemærkning", "Antal sager"), rows, right=frozenset({1}))]
     else:
         blocks.append(Para.of("Ingen af sagerne, der skal konverteres, har bemærkninger."))
+    if batch.not_checked:
+        blocks.append(Para.of(Bold("Ikke kontrolleret:"), " udtrækket har ingen kolonne til det, kontrollen læser, så "
+                              "disse bemærkninger er ikke undersøgt (tallene ovenfor er ikke 0, de mangler): "
+                              + "; ".join(f"{FLAGS[c]} ({why})" for c, why in batch.not_checked.items()) + "."))
+    padded = batch.cases.loc[batch.cases[C.flag_codes].fillna("").str.contains("cpr_padded", regex=False), C.case_id]
+    if len(padded):
+        blocks.append(Para.of(Bold("Sager der skal kontrolleres:"), f" {_n(len(padded))} sager havde et CPR-nr. med 9 "
+                              "cifre i udtrækket; kp-convert har sat 0 foran, men det er et gæt (et tabt sidste ciffer "
+                              "giver også 9 cifre). Kommunen kontrollerer personen på ESDH-sagerne "
+                              + ", ".join(padded.tolist()) + "."))
     blocks.append(Para.of(Bold("Kommunens plan for sager med bemærkninger:"), " " + (order.flagged_plan or NOT_GIVEN)))
     return blocks
 
@@ -278,6 +288,8 @@ def _mapping_table(batch: Batch, with_docs: bool) -> TableBlock:
             if table == "documents" and not with_docs:
                 use = "Overføres ikke (konvertering uden dokumenter)"
             rows.append((f"{info['file']} ({TABLE_LABELS[table]})", str(header), use))
+        for header in info.get("unused_columns", {}):
+            rows.append((f"{info['file']} ({TABLE_LABELS[table]})", str(header), "Ikke brugt"))
     rows.append(("konfigurationen", "batch.cutover_date", f"Startdato ({batch.config.cutover_date:%d-%m-%Y})"))
     if with_docs:
         rows.append(("kp-convert", "dokumentkategori-regler", "Dokumentkategori"))

@@ -129,11 +129,11 @@ def _usable_cases(frame: pd.DataFrame, name: str, pad: bool) -> tuple[pd.DataFra
 
 def read_report(spec: InputSpec, label: str, *, pad_nine_digit_cpr: bool) -> ReportRows:
     raw = read_input(spec)
-    frame, mapping = map_columns(raw)
-    frame = clean(spec.table, frame, pad_nine_digit_cpr=pad_nine_digit_cpr)
+    mapped = map_columns(raw)
+    frame = clean(spec.table, mapped.frame, pad_nine_digit_cpr=pad_nine_digit_cpr)
     source = Source(label, spec.path, str(raw.meta.get("sha256", "")), raw.records_read,
                     {k: raw.meta.get(k) for k in ("format", "encoding", "delimiter", "sheet", "header_row")})
-    return ReportRows(frame, mapping, ragged_rejections(raw, mapping), source)
+    return ReportRows(frame, mapped.columns, ragged_rejections(raw, mapped.columns), source)
 
 
 def validated(table: TableName, frame: pd.DataFrame, key: str = "case_id") -> tuple[pd.DataFrame, pd.DataFrame]:

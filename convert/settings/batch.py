@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -160,6 +160,27 @@ def _check_template(template: str) -> str:
     return template
 
 
+def _one_file_several_sheets(inputs: dict[str, InputSpec]) -> dict[str, InputSpec]:
+    """Tables from one workbook on different sheets are fine (Acadre exports cases and documents to one file);
+    the same file and sheet twice is not. Each such input is named with its sheet ('acadre.xlsx [Dokumenter]')
+    in messages and the ledger, so every record keeps a distinct origin."""
+    by_path: dict[Path, list[str]] = {}
+    for t, spec in inputs.items():
+        by_path.setdefault(spec.path, []).append(t)
+    out = dict(inputs)
+    for tables in (ts for ts in by_path.values() if len(ts) > 1):
+        sheets = [inputs[t].sheet for t in tables]
+        if "" in sheets or len(set(sheets)) < len(sheets):
+            first, second = tables[0], tables[1]
+            raise ConfigError(f"Samme fil er angivet to gange: input.{first} og input.{second} ({inputs[second].name})"
+                              + ("" if "" in sheets else f", begge med arket '{inputs[first].sheet}'"),
+                              hint="er tabellerne på hvert sit ark i samme projektmappe, så skriv arkets navn i "
+                                   f"input.{first}.sheet og input.{second}.sheet")
+        for t in tables:
+            out[t] = replace(inputs[t], display=f"{inputs[t].name} [{inputs[t].sheet}]")
+    return out
+
+
 def config_from_dict(data: dict[str, Any], base: Path, source: Path | None = None) -> Config:
     for key in data:
         if key not in _TOP_LEVEL:
@@ -173,11 +194,7 @@ def config_from_dict(data: dict[str, Any], base: Path, source: Path | None = Non
     if "cases" not in inputs_raw:
         raise ConfigError("Konfigurationen mangler '[input.cases]' med stien til sagsudtrækket")
     inputs: dict[str, InputSpec] = {t: parse_input(t, inputs_raw[t], base) for t in ESDH_TABLES if t in inputs_raw}
-    seen: dict[Path, str] = {}
-    for t, spec in inputs.items():
-        if spec.path in seen:
-            raise ConfigError(f"Samme fil er angivet to gange: input.{seen[spec.path]} og input.{t} ({spec.name})")
-        seen[spec.path] = t
+    inputs = _one_file_several_sheets(inputs)
 
     sel = sections["selection"]
     for f in sel["match_fields"]:

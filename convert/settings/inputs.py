@@ -18,6 +18,7 @@ INPUT_KEYS: Schema = {
     "sheet": (str, ""),
     "header_row": (int, 0),
     "columns": (dict, {}),
+    "not_in_export": (list, []),  # fields the export has no column for, said out loud (not a mapping forgotten)
 }
 ENCODINGS = {"auto", "utf-8", "utf-8-sig", "cp1252", "windows-1252", "iso-8859-1", "latin-1", "utf-16"}
 DELIMITERS = {"auto": "auto", ";": ";", ",": ",", "\t": "\t", "tab": "\t", "|": "|"}
@@ -33,6 +34,7 @@ class InputSpec:
     header_row: int = 0  # 0 = detect
     columns: dict[str, str] = field(default_factory=dict)  # canonical field -> header in the file
     display: str = ""  # the path as written in the config: names the file in messages and the ledger
+    not_in_export: tuple[str, ...] = ()  # fields the configuration says the export has no column for
 
     @property
     def name(self) -> str:
@@ -60,6 +62,17 @@ def parse_input(table: TableName, data: Any, base: Path) -> InputSpec:
         if not isinstance(header, str) or not header.strip():
             raise ConfigError(f"'{where}columns.{canon}' skal være overskriften i filen (tekst)")
         columns[canon] = header
+    absent: list[str] = []
+    for canon in d["not_in_export"]:
+        if not isinstance(canon, str) or canon not in valid_fields:
+            raise unknown_key(str(canon), valid_fields, f"{where}not_in_export: ")
+        spec = next(f for f in fields_of(table) if f.name == canon)
+        if spec.required:
+            raise ConfigError(f"'{where}not_in_export' nævner {canon}, men {spec.label} skal findes i udtrækket")
+        if canon in columns:
+            raise ConfigError(f"'{where}not_in_export' nævner {canon}, som også er koblet i [{where}columns]",
+                              hint="slet den ene af de to linjer")
+        absent.append(canon)
     return InputSpec(table=table, path=(base / d["path"]).resolve(), encoding=d["encoding"].lower(),
                      delimiter=DELIMITERS[d["delimiter"]], sheet=d["sheet"], header_row=d["header_row"],
-                     columns=columns, display=d["path"].replace("\\", "/"))
+                     columns=columns, display=d["path"].replace("\\", "/"), not_in_export=tuple(absent))

@@ -10,7 +10,7 @@ The flags' codes and Danish names are in `convert.codes.FLAGS`.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable, Mapping
 
 import numpy as np
 import pandas as pd
@@ -18,18 +18,20 @@ import pandas as pd
 from schemas.batch import CategorisedDocument as D
 from schemas.batch import ConvertedCase as C
 
+from ..codes import CHECK_NEEDS, NOT_CHECKED_NO_COLUMN, NOT_CHECKED_NOT_IN_EXPORT
 from ..danish.format import format_dates, format_ore
 from ..frames import isin, lookup
 from ..progress import stage
 from ..settings.batch import UNCATEGORISED, Criteria
+from ..settings.inputs import InputSpec
 from .assets import asset_declarations, latest_asset_dates
 
 
 @stage("compute", "Beregner KP-datoer og bemærkninger")
 def compute_kp_dates(cases: pd.DataFrame, assets: pd.DataFrame | None, criteria: Criteria, cutover_date: dt.date,
-                     present: set[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Returns (cases with dates and flags, declarations chosen per CPR). `present`: the cases export's mapped
-    fields (a check whose column is absent is not made)."""
+                     available: Collection[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Returns (cases with dates and flags, declarations chosen per CPR). `available`: what the exports hold for
+    the checks (`check_fields`); a check without its data is not made, and `not_checked` says so."""
     cutover = pd.Timestamp(cutover_date)
     decl = asset_declarations(cases, assets)
     latest = latest_asset_dates(decl, cutover)
@@ -39,18 +41,49 @@ def compute_kp_dates(cases: pd.DataFrame, assets: pd.DataFrame | None, criteria:
     kp_columns: dict[str, pd.Series | pd.Timestamp] = {C.application_date: app, C.start_date: cutover,
                                                        C.declared_assets: amount}
     out = cases.assign(**kp_columns)
-    return _flag(out, criteria, cutover_date, present, after_cprs), latest
+    return _flag(out, criteria, cutover_date, available, after_cprs), latest
 
 
-def _flag(cases: pd.DataFrame, criteria: Criteria, cutover_date: dt.date, present: set[str],
+def check_fields(present: dict[str, set[str]]) -> set[str]:
+    """What the exports hold for the checks: the cases export's fields, asset dates (and amounts) from the assets
+    export or the cases' own columns, and 'documents' when there is a documents export."""
+    cases = present.get("cases", set())
+    available = set(cases)
+    if "assets" in present or C.asset_date in cases:
+        available.add("asset_date")
+    amounts_declared = "assets" in present.get("assets", set()) or {C.asset_date, C.assets} <= cases
+    available.discard(C.assets)
+    if amounts_declared:
+        available.add("assets")
+    if "documents" in present:
+        available.add("documents")
+    return available
+
+
+def not_checked(available: Collection[str], inputs: Mapping[str, InputSpec]) -> dict[str, str]:
+    """Flag code -> why its check did not run ("ikke kontrolleret – …"): never shown as 0 cases."""
+    declared = set(inputs["cases"].not_in_export) if "cases" in inputs else set()
+    out = {}
+    for code, need in CHECK_NEEDS.items():
+        if need in available:
+            continue
+        if need == "documents":
+            out[code] = "ikke kontrolleret – intet dokumentudtræk"
+        else:
+            out[code] = NOT_CHECKED_NOT_IN_EXPORT if need in declared else NOT_CHECKED_NO_COLUMN
+    return out
+
+
+def _flag(cases: pd.DataFrame, criteria: Criteria, cutover_date: dt.date, present: Collection[str],
           after_cprs: Iterable[str]) -> pd.DataFrame:
     idx = cases.index
     checks: list[tuple[str, pd.Series, pd.Series | str]] = []
     app = cases[C.application_date]
-    checks.append(("formue_ikke_oplyst", app.isna(),
-                   "Formue ikke oplyst: ingen formueoplysning på eller før startdatoen – ansøgningsdato kan ikke sættes"))
-    checks.append(("asset_after_cutover", isin(cases[C.cpr], after_cprs),
-                   "Formueoplysning dateret efter startdatoen er ikke brugt"))
+    if "asset_date" in present:
+        checks.append(("formue_ikke_oplyst", app.isna(), "Formue ikke oplyst: ingen formueoplysning på eller før "
+                                                         "startdatoen – ansøgningsdato kan ikke sættes"))
+        checks.append(("asset_after_cutover", isin(cases[C.cpr], after_cprs),
+                       "Formueoplysning dateret efter startdatoen er ikke brugt"))
     dup = cases[C.cpr].duplicated(keep=False)
     if dup.any():
         ids = cases[dup].groupby(C.cpr)[C.case_id].agg(lambda s: ", ".join(sorted(s)))
@@ -68,7 +101,7 @@ def _flag(cases: pd.DataFrame, criteria: Criteria, cutover_date: dt.date, presen
         checks.append(("pension_type_missing", pt.isna(), "Pensionstype ikke oplyst"))
         checks.append(("pension_type_not_eligible", bad,
                        "Pensionstype '" + pt.fillna("") + "' giver ikke ret til udvidet helbredstillæg"))
-    if C.assets in present:
+    if "assets" in present:
         amount = cases[C.declared_assets]
         year = app.dt.year.astype("Int64")
         limit_kr = year.map(criteria.asset_limits).astype("Int64")
@@ -90,6 +123,9 @@ def _flag(cases: pd.DataFrame, criteria: Criteria, cutover_date: dt.date, presen
                        + ", efter startdatoen i KP – kontrollér bevillingsdatoen"))
     checks.append(("replacement_cpr", cases[C.cpr_replacement].astype(bool),
                    "Erstatningspersonnummer – find borgeren i KP på det rigtige CPR-nummer"))
+    if C.cpr_padded in cases:  # the padded number is a guess: a dropped last digit gives 9 digits too
+        checks.append(("cpr_padded", cases[C.cpr_padded].fillna(False).astype(bool),
+                       "CPR-nr. havde 9 cifre – 0 er sat foran; kontrollér personen"))
     out = cases.assign(**{C.flag_codes: pd.Series("", index=idx, dtype="string"),
                           C.remarks: pd.Series("", index=idx, dtype="string")})
     return add_flags(out, checks)

@@ -7,12 +7,14 @@ and the value (CPR masked). Each typed column is parsed once: the models' checks
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 import pandas as pd
 
 from schemas import SCHEMAS, TABLE_LABELS, TableName, field_spec, fields_of
 from schemas.contract import PARSERS
 
-from ..danish.parse import clean_text, mask_cpr, parse_cpr, parsed_columns
+from ..danish.parse import clean_text, date_problem, mask_cpr, open_end_dates, parse_cpr, parsed_columns
 from ..frames import lookup
 from ..progress import stage
 from .ledger import SOURCE_ROW, ledger_rows
@@ -23,6 +25,8 @@ _MESSAGES = {
     "not_nullable": "{label} mangler",
     "valid_cpr": "{label}: '{value}' er ikke et gyldigt CPR-nummer ({detail})",
     "danish_date": "{label}: '{value}' er ikke en gyldig dato (brug dd-mm-åååå)",
+    "no_such_day": "{label}: '{value}' findes ikke",
+    "year_out_of_range": "{label}: '{value}' ligger uden for årene 1678–2261",
     "danish_amount": "{label}: '{value}' er ikke et gyldigt beløb (brug fx 1.234,50)",
     "percentage": "{label}: '{value}' er ikke en procent mellem 0 og 100",
     "str_length": "{label}: teksten er {length} tegn – mere end Excels grænse på 32.767 tegn",
@@ -40,15 +44,19 @@ def _show(value: object) -> str:
 
 @stage("clean", "Renser", detail=lambda table, *_, **__: TABLE_LABELS[table])
 def clean(table: TableName, frame: pd.DataFrame, *, pad_nine_digit_cpr: bool) -> pd.DataFrame:
-    """Text cleaning before validation: trim, drop control characters, empty -> <NA>."""
-    cols = {}
+    """Text cleaning before validation: trim, drop control characters, one plain space for Unicode spaces,
+    empty -> <NA>. A 9-digit CPR gets its leading 0 back (a guess, so `cpr_padded` says which rows: they are
+    flagged for a person to check). An end date that is a real date in year 9999 means "no end" and is emptied;
+    anything else with 9999 in it stays, and is rejected as the invalid date it is."""
+    cols: dict[str, pd.Series] = {}
     for f in fields_of(table):
         s = clean_text(frame[f.name].astype("string"))
-        if f.kind == "cpr" and pad_nine_digit_cpr:
-            nine = s.str.fullmatch(r"\d{9}(?:\.0)?").fillna(False).astype(bool)
+        if f.kind == "cpr":
+            nine = s.str.fullmatch(r"[0-9]{9}(?:\.0)?").fillna(False).astype(bool) & pad_nine_digit_cpr
             s = s.mask(nine, "0" + s.str.replace(r"\.0$", "", regex=True))  # Excel dropped the leading zero
+            cols["cpr_padded"] = nine
         if f.name == "end_date":  # ESDH systems write "31-12-9999" for "no end date": an open-ended grant
-            s = s.mask(s.str.contains(r"(?:^|\D)9999(?:\D|$)", regex=True).fillna(False).astype(bool))
+            s = s.mask(open_end_dates(s))
         cols[f.name] = s.astype("string")
     return frame.assign(**cols)
 
@@ -69,15 +77,21 @@ def parse_table(table: TableName, frame: pd.DataFrame) -> tuple[dict[str, pd.Ser
     return typed, cpr_errors
 
 
-def schema_failures(table: TableName, frame: pd.DataFrame, typed: dict[str, pd.Series]) -> pd.DataFrame:
+def schema_failures(table: TableName, frame: pd.DataFrame, typed: dict[str, pd.Series],
+                    absent: Collection[str] = ()) -> pd.DataFrame:
     """The table's pandera model, lazily (every failure at once); its checks read the parses in `typed`, each
-    under its column and the parser of the column's kind."""
+    under its column and the parser of the column's kind. A field the export has no column for (`absent`) is
+    not required to have values: its column is empty because it is not there."""
     import pandera.pandas as pa
 
+    schema = SCHEMAS[table].to_schema()
+    relax = [f.name for f in fields_of(table) if f.name in absent and not f.nullable]
+    if relax:
+        schema = schema.update_columns({name: {"nullable": True} for name in relax})
     parses = {(f.name, PARSERS[f.kind]): typed[f.name] for f in fields_of(table) if f.kind in PARSERS}
     with parsed_columns(parses):
         try:
-            SCHEMAS[table].validate(frame, lazy=True)
+            schema.validate(frame, lazy=True)
         except pa.errors.SchemaErrors as exc:
             return exc.failure_cases
     return pd.DataFrame({"index": frame.index[:0], "column": "", "check": ""})
@@ -101,7 +115,10 @@ def _messages(table: TableName, failures: pd.DataFrame, frame: pd.DataFrame,
             detail = (cpr_errors.at[idx] if cpr_errors is not None else
                       parse_cpr(pd.Series([raw], dtype="string"), pad_nine_digits=False)["error"].iloc[0])
         value = mask_cpr(raw) if f.kind == "cpr" else _show(raw)
-        msg = _MESSAGES.get(key, "{label}: '{value}' fejler kontrollen " + check).format(
+        shown = key
+        if key == "danish_date" and (problem := date_problem(raw)) in _MESSAGES:
+            shown = problem  # written as a date, but no such day (31-11-2024) or a year out of range
+        msg = _MESSAGES.get(shown, "{label}: '{value}' fejler kontrollen " + check).format(
             label=f.label, value=value, detail=detail if isinstance(detail, str) else "ugyldigt",
             length=len(str(raw)) if raw is not None else 0)
         rows.append((idx, order[column], _REASON_CODES.get(key, check), msg))
@@ -120,12 +137,13 @@ def _rejections(table: TableName, frame: pd.DataFrame, problems: pd.DataFrame) -
     return ledger_rows(bad, table, "rejected", problems["reason_code"], problems["reason"], case_id=case_ids)
 
 
-@stage("validate", "Validerer", detail=lambda table, *_: TABLE_LABELS[table])
-def validate_and_type(table: TableName, frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+@stage("validate", "Validerer", detail=lambda table, *_, **__: TABLE_LABELS[table])
+def validate_and_type(table: TableName, frame: pd.DataFrame, *, absent: Collection[str] = ()
+                      ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Returns (rows that pass, with typed columns: cpr normalised, dates, amounts in øre, percentages;
-    ledger rows for the rejected)."""
+    ledger rows for the rejected). `absent`: fields the export has no column for."""
     typed, cpr_errors = parse_table(table, frame)
-    problems = _messages(table, schema_failures(table, frame, typed), frame, cpr_errors)
+    problems = _messages(table, schema_failures(table, frame, typed, absent), frame, cpr_errors)
     passed = frame.drop(index=problems.index)
     return passed.assign(**{name: col[passed.index] for name, col in typed.items()}), \
         _rejections(table, frame, problems)

@@ -36,6 +36,11 @@ def run_summary(batch: Batch, written: dict[str, Path]) -> list[Line]:
     if flags:
         out.append(("  Bemærkninger på sager der konverteres:", False))
         out += [(f"    {label:<52} {flags[code]:>6}", False) for code, label in FLAGS.items() if flags.get(code)]
+    unchecked: dict[str, list[str]] = {}
+    for code, why in batch.not_checked.items():
+        unchecked.setdefault(why, []).append(FLAGS[code])
+    out += [(f"  Ikke kontrolleret ({why.split('– ', 1)[-1]}): {', '.join(labels)}", True)
+            for why, labels in unchecked.items()]
     out += [(line, False) for line in plan_lines(batch)]
     for info in batch.inputs.values():
         out += [(f"  Bemærk: {warning}", True) for warning in info.get("warnings", [])]

@@ -244,7 +244,8 @@ def render_report(batch: Batch) -> str:
             outcome_rows.append([(TABLE_LABELS[table].capitalize(), None), (fmt_int(r.sum()), f"read.{table}")]
                                 + [(fmt_int(r[o]), f"{o}.{table}") for o, _ in OUTCOMES])
     flags = batch.flag_counts()
-    flag_rows = [[(label, None), (fmt_int(flags.get(code, 0)), f"flag.{code}")] for code, label in FLAGS.items()]
+    flag_rows = [[(label, None), (batch.not_checked.get(code) or fmt_int(flags.get(code, 0)), f"flag.{code}")]
+                 for code, label in FLAGS.items()]
 
     sections = [f'<section class="tiles">{"".join(tiles)}</section>',
                 "<section><h2>Udfald pr. tabel</h2><p class=note>Hver post i inputfilerne står i præcis én kolonne."

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from schemas import TABLE_LABELS
+from schemas import TABLE_LABELS, field_spec, fields_of
 from schemas.batch import CategorisedDocument as D
 from schemas.batch import ConvertedCase as C
 from schemas.batch import LedgerRow as L
@@ -114,7 +114,7 @@ def overview_blocks(batch: Batch) -> list[tuple[str, list[list[object]]]]:
                                  int(r["excluded"]), int(r["rejected"])])
     flag_counts = batch.flag_counts()
     flag_rows: list[list[object]] = [["Bemærkning", "Antal sager"]]
-    flag_rows += [[label, flag_counts.get(code, 0)] for code, label in FLAGS.items()]
+    flag_rows += [[label, batch.not_checked.get(code) or flag_counts.get(code, 0)] for code, label in FLAGS.items()]
     input_rows: list[list[object]] = [["Tabel", "Fil", "Format", "Tegnsæt", "Skilletegn", "Poster", "SHA-256"]]
     for table, info in batch.inputs.items():
         input_rows.append([TABLE_LABELS[table], info["file"], info.get("format", ""), info.get("encoding", ""),
@@ -136,10 +136,33 @@ def overview_blocks(batch: Batch) -> list[tuple[str, list[list[object]]]]:
         ("Bemærkninger på sager der konverteres", flag_rows),
         ("Udeladte og afviste poster pr. regel", reason_rows),
         ("Inputfiler", input_rows),
+        ("Kolonner i inputfilerne: hvad hver kolonne bruges til", column_rows(batch)),
         *plan_overview_blocks(batch.plan),
         *staging_overview_block(batch.staging),
         *([("Bemærkninger om inputfilerne", [["Bemærkning"], *warnings])] if warnings else []),
     ]
+
+
+def column_rows(batch: Batch) -> list[list[object]]:
+    """Every column of every input: the field it became and how (configuration or built-in header), the fields
+    the export has no column for, and the columns with data that nothing uses – with why, where there is a why."""
+    rows: list[list[object]] = [["Fil", "Kolonne i filen", "Felt", "Hvordan"]]
+    for table, info in batch.inputs.items():
+        by = info.get("mapped_by", {})
+        for name, header in info["columns"].items():
+            rows.append([info["file"], header, field_spec(table, name).label, by.get(name, "")])
+        for name in info.get("not_in_export", []):
+            rows.append([info["file"], "(ingen kolonne)", field_spec(table, name).label,
+                         "ikke i udtrækket (input." + table + ".not_in_export)"])
+        for f in fields_of(table):
+            if f.name not in info["columns"] and f.name not in info.get("not_in_export", []):
+                rows.append([info["file"], "(ingen kolonne)", f.label, "ikke fundet"])
+        refused = info.get("refused_columns", {})
+        for header, n in info.get("unused_columns", {}).items():
+            why = f"ikke brugt som {refused[header]['field']}: {refused[header]['reason']}" if header in refused \
+                else "ikke brugt"
+            rows.append([info["file"], header, "", f"{why} ({n} rækker med data)"])
+    return rows
 
 
 @stage("worksheet", "Skriver konverteringsark")
