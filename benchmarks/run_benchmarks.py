@@ -11,6 +11,12 @@ nothing here asserts a time.
     python benchmarks/run_benchmarks.py                      # 2,000, 10,000 and 100,000 cases, twice each
     python benchmarks/run_benchmarks.py --million            # also 1,000,000 cases / 5,000,000 documents (once)
     python benchmarks/run_benchmarks.py --sizes 2000 --repeat 1 --no-writers --no-startup   # a quick look
+
+The tool and the floor run as a municipality runs them: in a virtual environment with only the runtime
+dependencies of pyproject.toml (made once in the work folder; `--dev` uses this interpreter instead) and with the
+source trees compiled to bytecode, as `pip install` leaves them. A development environment differs in two ways that
+cost the tool, not the floor: pandera imports hypothesis (a test dependency) when it first validates, and with
+PYTHONDONTWRITEBYTECODE set every module of the package is compiled from source on every start.
 """
 
 from __future__ import annotations
@@ -25,7 +31,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from importlib import metadata
+import tomllib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -58,10 +64,30 @@ def machine() -> dict[str, str]:
                 if ln.startswith("model name")), platform.processor() or "?")
     mem = next((int(ln.split()[1]) for ln in Path("/proc/meminfo").read_text().splitlines()
                 if ln.startswith("MemTotal")), 0)
-    versions = ", ".join(f"{p} {metadata.version(p)}" for p in ("pandas", "pyarrow", "pandera", "numpy",
-                                                                   "xlsxwriter", "openpyxl", "click"))
+    probe = ("from importlib import metadata; print(', '.join(f'{p} {metadata.version(p)}' for p in ('pandas', "
+             "'pyarrow', 'pandera', 'numpy', 'xlsxwriter', 'openpyxl', 'click')))")
+    versions = subprocess.run([PY, "-c", probe], capture_output=True, text=True, check=True).stdout.strip()
     return {"cores": str(len(os.sched_getaffinity(0))), "cpu": cpu, "ram": f"{mem / 1024 / 1024:.0f} GiB",
             "os": platform.platform(), "python": platform.python_version(), "packages": versions}
+
+
+def runtime_python(work: Path) -> str:
+    """An interpreter with only the runtime dependencies (pyproject.toml [project] dependencies), made once."""
+    venv = work / "runtime-venv"
+    python = venv / "bin" / "python"
+    if not python.exists():
+        print("  making a runtime-only virtual environment …", flush=True)
+        deps = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["dependencies"]
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+        subprocess.run([str(python), "-m", "pip", "install", "-q", *deps], check=True)
+    return str(python)
+
+
+def compile_tree(folder: Path) -> None:
+    """Bytecode for the package, as an installed package has it (whatever PYTHONDONTWRITEBYTECODE says)."""
+    subprocess.run([PY, "-m", "compileall", "-q", *(str(folder / d) for d in ("convert", "schemas", "benchmarks")
+                                                    if (folder / d).is_dir())], check=True,
+                   stdout=subprocess.DEVNULL)
 
 
 def ensure_sample(work: Path, cases: int) -> Path:
@@ -169,7 +195,8 @@ def _stage_rows(size: dict) -> list[tuple[str, float, float]]:
 def render(sizes: list[dict], startup: dict | None, writers: list[dict] | None, info: dict[str, str],
            before_rev: str = "") -> str:
     lines = [f"Measured {time.strftime('%Y-%m-%d %H:%M')} on {info['cores']} cores, {info['cpu']}, {info['ram']} RAM; "
-             f"{info['os']}; Python {info['python']}; {info['packages']}.", ""]
+             f"{info['os']}; Python {info['python']}; {info['packages']}; tool and floor run in "
+             f"{info.get('environment', 'this interpreter')}.", ""]
     if sizes:
         lines += [f"Each size was run {sizes[0]['repeat']}× (run and floor alternating); the table shows the faster "
                   "of each. Peak memory is the process's maximum resident set size.", "",
@@ -271,12 +298,22 @@ def main() -> None:
     parser.add_argument("--no-startup", action="store_true", help="skip the start-up timing")
     parser.add_argument("--no-save", action="store_true", help="print only; leave RESULTS.md alone")
     parser.add_argument("--before", metavar="REV", help="also run this git revision (before/after table)")
+    parser.add_argument("--dev", action="store_true", help="measure with this interpreter (the development "
+                                                            "environment) instead of a runtime-only one")
     args = parser.parse_args()
     work = args.work or Path(tempfile.mkdtemp(prefix="kp-bench-"))
     work.mkdir(parents=True, exist_ok=True)
+    global PY
+    if not args.dev:
+        PY = runtime_python(work)
+    compile_tree(ROOT)
     info = machine()
+    info["environment"] = ("the development environment (" + sys.executable + ")" if args.dev
+                           else "a runtime-only virtual environment, bytecode compiled")
     print(f"Machine: {info['cores']} cores, {info['cpu']}, {info['ram']}; Python {info['python']}", flush=True)
     before = checkout(work, args.before) if args.before else None
+    if before is not None:
+        compile_tree(before)
     sizes = []
     for cases in [int(x) for x in args.sizes.split(",") if x]:
         sizes.append(bench_size(work, cases, args.repeat, before))
