@@ -161,7 +161,7 @@ def column_rows(batch: Batch) -> list[list[object]]:
         for header, n in info.get("unused_columns", {}).items():
             why = f"ikke brugt som {refused[header]['field']}: {refused[header]['reason']}" if header in refused \
                 else "ikke brugt"
-            rows.append([info["file"], header, "", f"{why} ({n} rækker med data)"])
+            rows.append([info["file"], header, None, f"{why} ({n} {'række' if n == 1 else 'rækker'} med data)"])
     return rows
 
 
