@@ -18,6 +18,7 @@ from .codes import OUTCOMES
 from .plan.planning import Plan
 from .plan.staging import StagingResult
 from .settings.batch import Config
+from .stages.compute import Notice
 
 
 class Extension(Protocol):
@@ -46,6 +47,7 @@ class Batch:
     checklist: pd.DataFrame | None = None  # the team's entries from the previous worksheet, indexed by case id
     extensions: tuple[Extension, ...] = ()  # re-run report, pseudonymisation: Oversigt blocks, sheets, manifest …
     not_checked: dict[str, str] = field(default_factory=dict)  # flag code -> why its check did not run
+    notices: list[Notice] = field(default_factory=list)  # gaps of the whole batch, each said once
 
     def outcome_counts(self) -> pd.DataFrame:
         """Rows: table; columns: converted / excluded / rejected (zeros filled)."""

@@ -16,7 +16,6 @@ FLAGS: dict[str, str] = {
     "pension_type_not_eligible": "Pensionstype giver ikke ret",
     "pension_type_missing": "Pensionstype ikke oplyst",
     "assets_over_limit": "Formue over formuegrænsen",
-    "asset_limit_missing": "Formuegrænse for året mangler",
     "assets_amount_missing": "Formuebeløb ikke oplyst",
     "replacement_cpr": "Erstatningspersonnummer",
     "documents_uncategorised": "Dokumenter der skal vurderes",
@@ -29,7 +28,7 @@ CHECK_NEEDS: dict[str, str] = {
     "formue_ikke_oplyst": "asset_date", "asset_after_cutover": "asset_date",
     "tillaegsprocent_zero": "tillaegsprocent", "tillaegsprocent_missing": "tillaegsprocent",
     "pension_type_not_eligible": "pension_type", "pension_type_missing": "pension_type",
-    "assets_over_limit": "assets", "asset_limit_missing": "assets", "assets_amount_missing": "assets",
+    "assets_over_limit": "assets", "assets_amount_missing": "assets",
     "grant_after_cutover": "grant_date", "documents_uncategorised": "documents",
 }
 NOT_CHECKED_NO_COLUMN = "ikke kontrolleret – ingen kolonne"
@@ -44,7 +43,20 @@ REASONS: dict[str, str] = {
     "invalid_amount": "ugyldigt beløb", "invalid_percentage": "ugyldig tillægsprocent",
     "text_too_long": "for lang tekst", "duplicate_conflicting": "sagsnummeret findes flere gange med forskelligt indhold",
     "case_excluded": "sagen er udeladt", "case_rejected": "sagen er afvist", "orphan_document": "sagen findes ikke i udtrækket",
+    "category": "konverteres med sagen", "application_date": "brugt som ansøgningsdato",
+    "superseded": "erstattet af en nyere formueoplysning", "asset_after_cutover": "dateret efter startdatoen",
+    "citizen_not_converted": "borgerens sag konverteres ikke", "unknown_citizen": "ingen sag for borgeren",
+    # reconcile
+    "status_ignored": "status springes over", "duplicate_case": "sagen står flere gange i arket",
+    "sheet_row_unusable": "sagens række i arket kan ikke bruges", "not_in_batch": "sagen er ikke i batchen",
 }
+
+
+def reason_label(code: str) -> str:
+    """The Danish name of a ledger reason code; a converted case's code is its flags ('a|b'), each named."""
+    if not code:
+        return ""
+    return "; ".join(REASONS.get(c) or FLAGS.get(c) or c for c in code.split("|"))
 
 OUTCOMES = ("converted", "excluded", "rejected")
 OUTCOME_LABELS = {"converted": "Konverteret", "excluded": "Udeladt", "rejected": "Afvist"}

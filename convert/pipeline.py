@@ -29,7 +29,7 @@ from .read.table import RawTable, ragged_rejections, read_input
 from .settings.batch import Config
 from .stages.assets import asset_fates
 from .stages.categorise import assign_document_categories
-from .stages.compute import check_fields, compute_kp_dates, count_documents, not_checked
+from .stages.compute import batch_notices, check_fields, compute_kp_dates, count_documents, not_checked
 from .stages.documents import document_fates
 from .stages.ledger import check_conservation, combine, ledger_rows
 from .stages.notes import closing_notes
@@ -102,7 +102,8 @@ def convert_tables(raw: Mapping[str, RawTable], config: Config) -> Batch:
     return Batch(config=config, cases=converted.sort_values(C.case_id, kind="stable"),
                  documents=docs.sort_values([D.case_id, D.doc_date, D.document_id], kind="stable"),
                  ledger=full, inputs=inputs, present=present, plan=plan,
-                 not_checked=not_checked(available, config.inputs))
+                 not_checked=not_checked(available, config.inputs),
+                 notices=batch_notices(converted, config.criteria) if "assets" in available else [])
 
 
 def _input_facts(r: RawTable, mapped: MappedTable, frame: pd.DataFrame) -> dict[str, Any]:

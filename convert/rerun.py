@@ -20,6 +20,7 @@ import pandas as pd
 from schemas.batch import ConvertedCase as C
 
 from .batch import Batch
+from .codes import OUTCOME_LABELS
 from .errors import InputError, OutputError
 from .progress import stage
 from .read.headers import normalise_header
@@ -275,8 +276,6 @@ def _why_not_converted(batch: Batch) -> Callable[[str], str]:
     """case id -> why the case is not converted in this run (from the ledger)."""
     led = batch.ledger[(batch.ledger["table"] == "cases") & (batch.ledger["outcome"] != "converted")]
     led = led.drop_duplicates("case_id").set_index("case_id")
-    label = {"excluded": "Udeladt", "rejected": "Afvist"}
-    text = {c: f"{label[outcome]} ({code}): {reason}"
-            for c, outcome, code, reason in zip(led.index, led["outcome"], led["reason_code"], led["reason"],
-                                                strict=True)}
+    text = {c: f"{OUTCOME_LABELS[outcome]}: {reason}"  # the reason says it in full; the code stays in ledger.csv
+            for c, outcome, reason in zip(led.index, led["outcome"], led["reason"], strict=True)}
     return lambda case_id: text.get(case_id, "Sagen findes ikke længere i sagsudtrækket")

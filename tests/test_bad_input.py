@@ -240,7 +240,7 @@ def test_a_field_past_the_csv_modules_size_limit_is_one_rejected_row(batch_dir: 
     assert result.exit_code == 1, result.output
     book = batch_dir / "ud" / "konverteringsark.xlsx"
     rejected = sheet_values(book, "Afviste", min_row=2)
-    assert [(r[0], r[1], r[3], r[4]) for r in rejected] == [("sager.csv", 2, "S-1", "text_too_long")]
+    assert [(r[0], r[1], r[3], r[4]) for r in rejected] == [("sager.csv", 2, "S-1", "for lang tekst")]
     assert "Navn: teksten er 200000 tegn – mere end Excels grænse på 32.767 tegn" in rejected[0][5]
     assert [r[0] for r in sheet_values(book, "Sager", min_row=2)] == ["S-2"]
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import openpyxl
 import pytest
 
+from convert.codes import reason_label
 from tests.conftest import (
     ASSET_HEADER,
     CASE_HEADER,
@@ -272,7 +273,8 @@ def test_rejected_rows_are_listed_with_file_line_and_reason(catalogue) -> None:
     rejected = {k: v for k, v in by_line.items() if v["outcome"] == "rejected"}
     assert set(listed) == set(rejected)
     for key, row in listed.items():
-        assert row[4] == rejected[key]["reason_code"] and row[5] == rejected[key]["reason"].lstrip("'")
+        # the sheet names the rule in Danish; ledger.csv keeps the code
+        assert row[4] == reason_label(rejected[key]["reason_code"]) and row[5] == rejected[key]["reason"].lstrip("'")
 
 
 def test_the_valid_rows_reach_the_worksheet_whole(catalogue) -> None:

@@ -105,7 +105,7 @@ FLAGS = """
 | cpr=610150-1234                                         | replacement_cpr            |
 | @assets=99.200,01                                       | assets_over_limit          |
 | @assets=99.200,00                                       |                            |
-| @date=01.03.2025                                        | asset_limit_missing        |
+| @date=01.03.2025                                        |                            |
 | @assets=                                                | assets_amount_missing      |
 """
 
@@ -123,6 +123,20 @@ def test_flag_rules(tmp_path: Path, change: str, flag: str) -> None:
     batch = _batch(tmp_path, [case_row("S-1", **kwargs)], assets=[[cpr, decl["date"], decl["assets"]]])
     codes = batch.cases.iloc[0]["flag_codes"]
     assert codes == flag, batch.cases.iloc[0]["remarks"]
+
+
+def test_a_missing_asset_limit_is_one_notice_for_the_batch_not_a_flag_per_case(tmp_path: Path) -> None:
+    """2025's limit is not confirmed: the batch says once what to write; the cases are not flagged (they do not
+    go first in the plan) but say their assets were not checked."""
+    batch = _batch(tmp_path, [case_row("S-1"), case_row("S-2", "020250-2345")],
+                   assets=[["010150-1234", "01.03.2025", "50.000,00"], ["020250-2345", "01.03.2025", "60.000,00"]])
+    assert list(batch.cases["flag_codes"]) == ["", ""]
+    assert list(batch.cases["remarks"]) == ["Formuegrænse ikke kontrolleret (2025)"] * 2
+    assert [n.team for n in batch.notices] == [
+        "Formuegrænsen for 2025 mangler – skriv den under [asset_limits] i konfigurationen; 2 sager venter på den "
+        "(deres formue er ikke kontrolleret)"]
+    assert "asset_limits" not in batch.notices[0].order  # the order to Netcompany names no configuration key
+    assert batch.plan is not None and batch.plan.table["minutes"].sum() == 2 * 15 + 2 * 0  # no extra for a flag
 
 
 def test_asset_limit_entered_by_the_user_is_used(tmp_path: Path) -> None:

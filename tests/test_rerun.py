@@ -117,7 +117,7 @@ def test_entries_survive_a_rerun_after_the_export_changed(ticked: Path) -> None:
 
     left = cells_by_case(ticked / "ud" / SHEET, "Udgåede sager")
     assert sorted(left) == [C2, C3]
-    assert left[C2]["Udgået fordi"].value.startswith("Udeladt (status_not_active): Sagsstatus 'Afsluttet'")
+    assert left[C2]["Udgået fordi"].value.startswith("Udeladt: Sagsstatus 'Afsluttet'")
     assert left[C2]["Oprettet i KP"].value == "Nej" and left[C2]["Initialer"].value == "MKO"
     assert left[C2]["Dato"].is_date and left[C2]["Dato"].value == dt.datetime(2027, 1, 6)  # typed text, a date
     assert left[C3]["Udgået fordi"].value == "Sagen findes ikke længere i sagsudtrækket"

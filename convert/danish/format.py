@@ -7,6 +7,7 @@ Column-wise forms take a Series and return strings with the same index (NA stays
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, SupportsInt
 
@@ -54,6 +55,23 @@ def format_size(n_bytes: int) -> str:
         if n_bytes >= factor:
             return f"{n_bytes / factor:.1f} {unit}".replace(".", ",") + f" ({fmt_int(n_bytes)} byte)"
     return f"{fmt_int(n_bytes)} byte"
+
+
+def or_list(items: list[str]) -> str:
+    """['a', 'b', 'c'] -> '»a«, »b« eller »c«'."""
+    quoted = [f"»{x}«" for x in items]
+    return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " eller " + quoted[-1]
+
+
+def pattern_in_words(pattern: str) -> str | None:
+    """A plain alternation 'a|b|c' ('indeholder »a«, »b« eller »c«') or an anchored '^a$' / '^(a|b)$' ('er »a«')
+    in words; None for anything else (a regular expression is not for a caseworker's eyes)."""
+    words = r"[\w æøåÆØÅ-]+(?:\|[\w æøåÆØÅ-]+)*"
+    if re.fullmatch(words, pattern):
+        return "indeholder " + or_list(pattern.split("|"))
+    if re.fullmatch(rf"\^(?:[\w æøåÆØÅ-]+|\({words}\))\$", pattern):  # '^a$' or '^(a|b)$'
+        return "er " + or_list(pattern.strip("^$()").split("|"))
+    return None
 
 
 # ---- columns ----------------------------------------------------------------------------------------------

@@ -9,7 +9,6 @@ counts and rules, never people: no CPR number, no name. The people are in bestil
 from __future__ import annotations
 
 import datetime as dt
-import re
 from pathlib import Path
 
 import pandas as pd
@@ -22,7 +21,7 @@ from schemas.batch import LedgerRow as L
 from .. import __version__
 from ..batch import Batch
 from ..codes import FLAGS, REASONS
-from ..danish.format import fmt_int, format_size
+from ..danish.format import fmt_int, format_size, or_list, pattern_in_words
 from ..frames import single_row
 from ..read.files import sha256_file
 from ..settings.batch import UNCATEGORISED, Config
@@ -70,21 +69,9 @@ OPEN_QUESTIONS = (
 _n = fmt_int
 
 
-def _or(items: list[str]) -> str:
-    quoted = [f"»{x}«" for x in items]
-    return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " eller " + quoted[-1]
-
-
 def _pattern_words(pattern: str) -> str:
-    """A plain alternation 'a|b|c', or an anchored '^a$' / '^(a|b)$', in words; anything else is shown as the
-    regular expression it is."""
-    words = r"[\w æøåÆØÅ-]+(?:\|[\w æøåÆØÅ-]+)*"
-    if re.fullmatch(words, pattern):
-        return "indeholder " + _or(pattern.split("|"))
-    anchored = re.fullmatch(rf"\^(?:[\w æøåÆØÅ-]+|\({words}\))\$", pattern)  # '^a$' or '^(a|b)$'
-    if anchored:
-        return "er " + _or(pattern.strip("^$()").split("|"))
-    return f"matcher det regulære udtryk »{pattern}«"
+    """The pattern in words where it is plain; otherwise the regular expression it is (Netcompany reads it)."""
+    return pattern_in_words(pattern) or f"matcher det regulære udtryk »{pattern}«"
 
 
 def _yes_no(value: bool | None, key: str) -> str:
@@ -97,7 +84,7 @@ def selection_rules(config: Config) -> list[str]:
     if config.selection.include_time_limited:
         end += f", eller den slutter efter startdatoen {config.cutover_date:%d-%m-%Y}"
     return [f"{where.capitalize()} {_pattern_words(config.selection.foot_care_pattern.pattern)} (store og små bogstaver er "
-            "ligegyldige).", f"Sagsstatus er {_or(list(config.selection.active_statuses))}.", end[0].upper() + end[1:] + "."]
+            "ligegyldige).", f"Sagsstatus er {or_list(list(config.selection.active_statuses))}.", end[0].upper() + end[1:] + "."]
 
 
 def _count_table(counts: pd.Series, first: str, labels: dict[str, str]) -> TableBlock:
@@ -245,6 +232,8 @@ def _rejected_flagged_blocks(batch: Batch, order: OrderSettings) -> list[Block]:
                    TableBlock(("Bemærkning", "Antal sager"), rows, right=frozenset({1}))]
     else:
         blocks.append(Para.of("Ingen af sagerne, der skal konverteres, har bemærkninger."))
+    for notice in batch.notices:
+        blocks.append(Para.of(Bold("Mangler for hele batchen:"), " " + notice.order))
     if batch.not_checked:
         blocks.append(Para.of(Bold("Ikke kontrolleret:"), " udtrækket har ingen kolonne til det, kontrollen læser, så "
                               "disse bemærkninger er ikke undersøgt (tallene ovenfor er ikke 0, de mangler): "

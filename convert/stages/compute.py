@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -77,7 +78,7 @@ def not_checked(available: Collection[str], inputs: Mapping[str, InputSpec]) -> 
 def _flag(cases: pd.DataFrame, criteria: Criteria, cutover_date: dt.date, present: Collection[str],
           after_cprs: Iterable[str]) -> pd.DataFrame:
     idx = cases.index
-    checks: list[tuple[str, pd.Series, pd.Series | str]] = []
+    checks: list[tuple[str | None, pd.Series, pd.Series | str]] = []
     app = cases[C.application_date]
     if "asset_date" in present:
         checks.append(("formue_ikke_oplyst", app.isna(), "Formue ikke oplyst: ingen formueoplysning på eller før "
@@ -108,10 +109,9 @@ def _flag(cases: pd.DataFrame, criteria: Criteria, cutover_date: dt.date, presen
         has_decl = app.notna()
         checks.append(("assets_amount_missing", has_decl & amount.isna(),
                        "Formuebeløb ikke oplyst i den seneste formueoplysning"))
-        no_limit = has_decl & amount.notna() & limit_kr.isna()
-        checks.append(("asset_limit_missing", no_limit.astype(bool),
-                       "Formuegrænsen for " + year.astype("string").fillna("") +
-                       " mangler i konfigurationen (asset_limits) – formuen er ikke kontrolleret"))
+        no_limit = has_decl & amount.notna() & limit_kr.isna()  # a gap of the batch, said once (`batch_notices`)
+        checks.append((None, no_limit.astype(bool),
+                       "Formuegrænse ikke kontrolleret (" + year.astype("string").fillna("") + ")"))
         over = (amount > limit_kr * 100).fillna(False).astype(bool)
         checks.append(("assets_over_limit", over,  # amounts formatted for the flagged rows only
                        "Formue " + format_ore(amount.where(over)).fillna("") + " kr. er over formuegrænsen "
@@ -131,8 +131,9 @@ def _flag(cases: pd.DataFrame, criteria: Criteria, cutover_date: dt.date, presen
     return add_flags(out, checks)
 
 
-def add_flags(cases: pd.DataFrame, flags: list[tuple[str, pd.Series, pd.Series | str]]) -> pd.DataFrame:
-    """Append flags (code, mask, message; messages aligned with `cases`) in order; work only on flagged rows."""
+def add_flags(cases: pd.DataFrame, flags: list[tuple[str | None, pd.Series, pd.Series | str]]) -> pd.DataFrame:
+    """Append flags (code, mask, message; messages aligned with `cases`) in order; work only on flagged rows.
+    A code of None adds the remark only: the case is not flagged (a gap of the whole batch, said once)."""
     codes = remarks = None
     for code, mask, message in flags:
         hit = np.flatnonzero(mask.fillna(False).to_numpy(dtype=bool))
@@ -147,11 +148,36 @@ def add_flags(cases: pd.DataFrame, flags: list[tuple[str, pd.Series, pd.Series |
         else:
             text = message
         cur_codes, cur_remarks = codes[hit], remarks[hit]
-        codes[hit] = np.where(cur_codes != "", cur_codes + ("|" + code), code)
+        if code is not None:
+            codes[hit] = np.where(cur_codes != "", cur_codes + ("|" + code), code)
         remarks[hit] = np.where(cur_remarks != "", cur_remarks + "; " + text, text)
     if codes is None or remarks is None:
         return cases
     return cases.assign(**{C.flag_codes: pd.array(codes, dtype="string"), C.remarks: pd.array(remarks, dtype="string")})
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A gap of the whole batch, said once: to the team (what to write where) and in the order (what it means)."""
+
+    team: str
+    order: str
+
+
+def batch_notices(cases: pd.DataFrame, criteria: Criteria) -> list[Notice]:
+    """Gaps of the whole batch, each said once (not as one flag per case): the asset limits of declaration years
+    the configuration does not have yet (2025 on is not confirmed: the user enters it)."""
+    app = cases[C.application_date]
+    years = app.dt.year.astype("Int64")[app.notna() & cases[C.declared_assets].notna()]
+    missing = years[~years.isin(list(criteria.asset_limits))].value_counts().sort_index()
+    out = []
+    for year, n in zip(missing.index, missing, strict=True):
+        cases_text = "1 sag venter" if n == 1 else f"{n} sager venter"
+        out.append(Notice(f"Formuegrænsen for {year} mangler – skriv den under [asset_limits] i konfigurationen; "
+                          f"{cases_text} på den (deres formue er ikke kontrolleret)",
+                          f"Formuegrænsen for {year} er ikke fastsat endnu; {n} sager har en formueoplysning fra "
+                          f"{year}, og deres formue er derfor ikke kontrolleret mod grænsen."))
+    return out
 
 
 @stage("count_documents", "Tæller dokumenter")

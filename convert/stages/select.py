@@ -9,7 +9,7 @@ import pandas as pd
 
 from schemas.batch import TypedCase as C
 
-from ..danish.format import format_dates
+from ..danish.format import format_dates, pattern_in_words
 from ..progress import stage
 from ..settings.batch import Selection
 from .ledger import Rule, first_rule_wins
@@ -36,17 +36,29 @@ def select_running_foot_care(cases: pd.DataFrame, selection: Selection, cutover_
     ended = end.notna() & (end <= cutover)
     time_limited = end.notna() & (end > cutover) & (not selection.include_time_limited)
 
-    where = ", ".join({"benefit": "ydelse", "title": "sagstitel"}[f] for f in fields)
+    running = ", ".join(selection.active_statuses)
     rules: list[Rule] = [  # in the order they are applied
         (~foot_care, "excluded", "not_foot_care",
-         pd.Series(f"Ikke fodbehandling ({where} matcher ikke '{pattern.pattern}')", index=cases.index)),
+         pd.Series(f"Ikke fodbehandling ({_not_foot_care(fields, pattern.pattern)})", index=cases.index)),
         (~is_active, "excluded", "status_not_active",
-         "Sagsstatus '" + cases[C.status].fillna("") + "' er ikke en løbende status (selection.active_statuses)"),
+         "Sagsstatus '" + cases[C.status].fillna("") + f"' er ikke en løbende status (løbende er: {running})"),
         (ended, "excluded", "grant_ended",
          "Bevillingen slutter " + format_dates(end).fillna("") + ", senest på startdatoen i KP"),
         (time_limited, "excluded", "time_limited",
          "Tidsbegrænset bevilling (slutter " + format_dates(end).fillna("")
-         + "); medtages ikke (selection.include_time_limited = false)"),
+         + ") – tidsbegrænsede bevillinger konverteres ikke i denne batch"),
     ]
     decided, excluded = first_rule_wins(cases, "cases", rules)
     return cases[~decided], excluded
+
+
+def _not_foot_care(fields: list[str], pattern: str) -> str:
+    """Why a case is not foot care, in words a caseworker reads (never the regular expression itself)."""
+    names = [{"benefit": "ydelsen", "title": "sagstitlen"}[f] for f in fields]
+    words = pattern_in_words(pattern)
+    if words is None:
+        return " og ".join(names) + " passer ikke med kommunens mønster for fodbehandling (se Oversigt)"
+    verb, rest = words.split(" ", 1)  # 'indeholder »a« eller »b«' / 'er »a«'
+    if len(names) > 1:
+        return f"hverken {' eller '.join(names)} {verb} {rest}"
+    return f"{names[0]} {verb} ikke {rest}"

@@ -36,6 +36,7 @@ def run_summary(batch: Batch, written: dict[str, Path]) -> list[Line]:
     if flags:
         out.append(("  Bemærkninger på sager der konverteres:", False))
         out += [(f"    {label:<52} {flags[code]:>6}", False) for code, label in FLAGS.items() if flags.get(code)]
+    out += [(f"  Mangler: {n.team}", True) for n in batch.notices]
     unchecked: dict[str, list[str]] = {}
     for code, why in batch.not_checked.items():
         unchecked.setdefault(why, []).append(FLAGS[code])

@@ -248,6 +248,9 @@ def render_report(batch: Batch) -> str:
                  for code, label in FLAGS.items()]
 
     sections = [f'<section class="tiles">{"".join(tiles)}</section>',
+                *(['<section><h2>Mangler for hele batchen</h2><ul class="warn">'
+                   + "".join(f'<li data-notice="{i}">{escape(n.team)}</li>' for i, n in enumerate(batch.notices))
+                   + "</ul></section>"] if batch.notices else []),
                 "<section><h2>Udfald pr. tabel</h2><p class=note>Hver post i inputfilerne står i præcis én kolonne."
                 "</p>" + _table(["Tabel", "Læst", *[label for _, label in OUTCOMES]], outcome_rows) + "</section>",
                 "<section><h2>Bemærkninger på sager der konverteres</h2>"

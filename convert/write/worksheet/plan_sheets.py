@@ -23,6 +23,8 @@ from ...plan.staging import StagingResult
 from ...settings.planning import WEEKDAY_NAMES, PlanSettings
 from ..xlsx import Column, Table
 
+ORDER_LABELS = {"esdh_caseworker": "ESDH-sagsbehandler", "oldest_asset_declaration": "ældste formueoplysning",
+                "case_id": "sagsnummer"}
 WEEKDAY_SHORT = ("man", "tir", "ons", "tor", "fre", "lør", "søn")
 
 
@@ -73,7 +75,8 @@ def plan_overview_blocks(plan: Plan | None) -> list[tuple[str, list[list[object]
                                        ["Juleaften, nytårsaften, grundlovsdag og 1. maj er fridage",
                                         "Ja" if s.optional_holidays else "Nej", _source(s, "optional_holidays")],
                                        ["Sager pr. batch", s.batch_size, "indstilling ([planning])"],
-                                       ["Rækkefølge", ", ".join(s.order), "indstilling ([planning])"],
+                                       ["Rækkefølge", ", ".join(ORDER_LABELS.get(k, k) for k in s.order),
+                                        "indstilling ([planning])"],
                                        ["Sager med bemærkninger", {"first": "først", "with_others": "blandt de andre",
                                                                    "hold_back": "holdes tilbage"}[s.flagged],
                                         "indstilling ([planning])"]]

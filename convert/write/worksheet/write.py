@@ -14,7 +14,7 @@ from schemas.batch import LedgerRow as L
 
 from ... import __version__
 from ...batch import Batch
-from ...codes import FLAGS
+from ...codes import FLAGS, OUTCOME_LABELS, reason_label
 from ...danish.format import format_cpr
 from ...frames import single_row
 from ...money import case_subsidies
@@ -89,8 +89,8 @@ def _ledger_table(batch: Batch, outcome: str, sheet: str) -> Table:
     cols = [Column("Fil", width=18), Column("Linje/række", kind="int", width=10), Column("Tabel", width=16),
             Column("Sagsnr.", width=20)]
     data = [rows[L.source_file], rows[L.source_row], rows[L.table].map(TABLE_LABELS), rows[L.case_id]]
-    cols.append(Column("Regel", width=22))
-    data.append(rows[L.reason_code])
+    cols.append(Column("Regel", width=28))
+    data.append(rows[L.reason_code].map(reason_label))  # the code stays in ledger.csv
     cols.append(Column("Årsag", width=80))
     data.append(rows[L.reason])
     return Table(sheet, cols, pd.concat([s.rename(i) for i, s in enumerate(data)], axis=1))
@@ -124,14 +124,16 @@ def overview_blocks(batch: Batch) -> list[tuple[str, list[list[object]]]]:
     reason_rows: list[list[object]] = [["Tabel", "Udfald", "Regel", "Antal"]]
     per_rule = reasons.groupby([L.table, L.outcome, L.reason_code]).size()
     for (table, outcome, code), n in zip(per_rule.index, per_rule, strict=True):  # index: (table, outcome, rule)
-        reason_rows.append([TABLE_LABELS[table], {"excluded": "Udeladt", "rejected": "Afvist"}[outcome], code, int(n)])
+        reason_rows.append([TABLE_LABELS[table], OUTCOME_LABELS[outcome], reason_label(code), int(n)])
     warnings = [[w] for info in batch.inputs.values() for w in info.get("warnings", [])]
+    notices: list[list[object]] = [[n.team] for n in batch.notices]
     return [
         ("Batch", [["Batch", cfg.batch_name], ["Kommune", cfg.municipality],
                    ["Startdato i KP (skæringsdato)", cfg.cutover_date],
                    ["Sager der skal konverteres", len(batch.cases)],
                    ["Dokumenter der skal med", len(batch.documents)],
                    ["Lavet af", f"kp-convert {__version__}"]]),
+        *([("Mangler for hele batchen", notices)] if notices else []),
         ("Udfald pr. tabel (hver post i inputfilerne står i præcis én kolonne)", outcome_rows),
         ("Bemærkninger på sager der konverteres", flag_rows),
         ("Udeladte og afviste poster pr. regel", reason_rows),
