@@ -113,7 +113,7 @@ def _input_facts(r: RawTable, mapped: MappedTable, frame: pd.DataFrame) -> dict[
     notes = mapped.notes(r.spec.name)
     padded = int(frame["cpr_padded"].sum()) if "cpr_padded" in frame else 0
     if padded:
-        notes.append(f"{r.spec.name}: {padded} CPR-nr. havde 9 cifre – 0 er sat foran (parsing.pad_nine_digit_cpr); "
+        notes.append(f"{r.spec.name}: {padded} CPR-nr. havde 9 cifre – 0 er sat foran; "
                      "kontrollér personerne")
     if mapped.how:
         facts["mapped_by"] = mapped.how

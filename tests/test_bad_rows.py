@@ -171,7 +171,7 @@ OTHER_ROWS: list[Row] = [
         "case_rejected", "Sagen er afvist"),
     Row("document of a case not foot care", "dokumenter.csv", [f"R-{len(CASE_ROWS) - 2:03d}", "D-5", "Faktura", "",
                                                                 "", ""], "excluded", "case_excluded",
-        "Sagen konverteres ikke (not_foot_care)"),
+        "Sagen konverteres ikke (ikke fodbehandling)"),
     Row("document id empty", "dokumenter.csv", ["A-1", "", "Faktura", "", "", ""], "rejected", "missing_value",
         "Dokument-id mangler"),
     Row("document title empty", "dokumenter.csv", ["A-1", "D-7", "", "", "", ""], "rejected", "missing_value",

@@ -194,10 +194,10 @@ def test_every_planted_difference_is_found_exactly_once_and_nothing_else(planted
     left = sheet_rows(report, "Ikke medtaget")
     kp_left = {r["Sagsnr."]: r for r in left if r["Kilde"] == "KP-rapport"}
     assert set(kp_left) == {"KP-101", "KP-102", "KP-105"}
-    assert all(r["Regel"] == "not_foot_care" and r["Fejl i data"] == "Nej" for r in kp_left.values())
+    assert all(r["Regel"] == "ikke fodbehandling" and r["Fejl i data"] == "Nej" for r in kp_left.values())
     assert "Briller" in kp_left["KP-102"]["Årsag"]
     esdh_left = [r for r in left if r["Kilde"] == "ESDH-udtræk"]
-    assert [(r["Sagsnr."], r["Regel"]) for r in esdh_left] == [("S-99", "not_in_batch")]
+    assert [(r["Sagsnr."], r["Regel"]) for r in esdh_left] == [("S-99", "sagen er ikke i batchen")]
     assert len(left) == 4
     # both sides side by side
     app = sheet_rows(report, "Ansøgningsdato afviger")[0]
@@ -226,7 +226,8 @@ def test_control_totals_add_up_and_show_their_sums(planted) -> None:
     assert counts["Rækker der ikke kunne bruges (fejl i data)"] == 0
     assert ("Resultat", "Der er afvigelser – se arkene nedenfor") in [(r[0], r[1]) for r in rows]
     rules = {r[0]: r[1] for r in rows}
-    assert rules["Fodbehandling i KP genkendes på"] == "fodbehandling|fodpleje|fodterapi (standard)"
+    assert rules["Fodbehandling i KP genkendes på"] == ("indeholder »fodbehandling«, »fodpleje« eller »fodterapi« "
+                                                         "(standard)")
     assert rules["Forventet sagstype i KP"] == FOOT
 
 
@@ -356,16 +357,17 @@ def test_rows_that_cannot_be_used_are_listed_with_the_reason_never_dropped(batch
     rows_left = sheet_rows(batch / "out" / "afstemning.xlsx", "Ikke medtaget")
     left = {r["Sagsnr."]: r for r in rows_left if r["Kilde"] != "ESDH-udtræk"}
     esdh_left = {r["Sagsnr."]: r["Regel"] for r in rows_left if r["Kilde"] == "ESDH-udtræk"}
-    assert esdh_left == {"S-02": "sheet_row_unusable", "S-99": "not_in_batch", "S-12": "missing_value"}
+    assert esdh_left == {"S-02": "sagens række i arket kan ikke bruges", "S-99": "sagen er ikke i batchen",
+                         "S-12": "en påkrævet værdi mangler"}  # the sheet says it in Danish (the code: manifest)
     not_found = sheet_rows(batch / "out" / "afstemning.xlsx", "Ikke i ESDH-udtræk")
     assert [r["ESDH-sagsnr."] for r in not_found] == ["S-12"]
     assert not_found[0]["Hvorfor"].startswith("Står i udtrækket, men rækken kunne ikke bruges")
-    assert (left["KP-BAD-CPR"]["Regel"], left["KP-BAD-CPR"]["Fejl i data"]) == ("invalid_cpr", "Ja")
+    assert (left["KP-BAD-CPR"]["Regel"], left["KP-BAD-CPR"]["Fejl i data"]) == ("ugyldigt CPR-nummer", "Ja")
     assert "'320150-xxxx' er ikke et gyldigt CPR-nummer" in left["KP-BAD-CPR"]["Årsag"]
-    assert left["KP-BAD-DATE"]["Regel"] == "invalid_date" and "31-02-2024" in left["KP-BAD-DATE"]["Årsag"]
-    assert (left["KP-OTHER"]["Regel"], left["KP-OTHER"]["Fejl i data"]) == ("not_foot_care", "Nej")
-    assert left["KP-RAGGED"]["Regel"] == "ragged_line"
-    assert (left["S-02"]["Kilde"], left["S-02"]["Regel"]) == ("Konverteringsark", "invalid_cpr")
+    assert left["KP-BAD-DATE"]["Regel"] == "ugyldig dato" and "31-02-2024" in left["KP-BAD-DATE"]["Årsag"]
+    assert (left["KP-OTHER"]["Regel"], left["KP-OTHER"]["Fejl i data"]) == ("ikke fodbehandling", "Nej")
+    assert left["KP-RAGGED"]["Regel"] == "forkert antal felter på linjen"
+    assert (left["S-02"]["Kilde"], left["S-02"]["Regel"]) == ("Konverteringsark", "ugyldigt CPR-nummer")
     totals = oversigt(batch / "out" / "afstemning.xlsx")
     assert totals["Rækker der ikke kunne bruges (fejl i data)"] == 5
     checks = [r[1] for r in sheet_values(batch / "out" / "afstemning.xlsx", "Oversigt") if r[0] == "Kontrol"]

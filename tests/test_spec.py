@@ -213,7 +213,7 @@ def test_letter_without_agreement_says_so_and_has_no_table(batch_dir: Path) -> N
     result = kp_convert("spec", batch_dir / "kp-convert.toml", "--out", out)
     assert result.exit_code == 0 and "Ingen prisaftale" in result.output
     document = docx.Document(str(out / "brevtekst.docx"))
-    assert document.tables == [] and "Ingen prisaftale i konfigurationen" in "\n".join(
+    assert document.tables == [] and "Ingen prisaftale angivet" in "\n".join(
         p.text for p in document.paragraphs)
     md = (out / "bestilling.md").read_text(encoding="utf-8")
     assert "Den samlede filstørrelse er ukendt" in md  # no folder given: size unknown, never invented

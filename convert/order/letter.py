@@ -78,8 +78,9 @@ def letter_blocks(config: Config) -> list[Block]:
         ]
     else:
         blocks.append(Para.of("Indledningen er kun til de konverterede borgere. Skal samme skabelon også bruges til "
-                              "nye bevillinger, så sæt letter.wrap_intro_in_merge_question = true og "
-                              "letter.merge_question_key til flettespørgsmålets nøgle i konfigurationen."))
+                              "nye bevillinger, kan indledningen kodes med et flettespørgsmål, så den kun kommer med, "
+                              "når sagsbehandleren svarer »Ja« – kp-convert laver koden, når kommunen har oprettet "
+                              "spørgsmålet i KP og givet nøglen."))
     table = example_table(config)
     if table is not None:
         blocks.append(Para.of(
@@ -90,9 +91,8 @@ def letter_blocks(config: Config) -> list[Block]:
     blocks += [Heading("Brevtekst"), Heading("Indledning til borgere, hvis bevilling er konverteret", 2),
                Para.of(merge if merge is not None else intro), Heading("Eksempler på tilskud", 2)]
     if table is None:
-        blocks.append(Para.of(Bold("Ingen prisaftale i konfigurationen"), " (letter.agreement_price er tom), så "
-                              "eksempeltabellen er udeladt. Skriv kommunens prisaftale, fx agreement_price = "
-                              "\"435,00\", og kør kp-convert spec igen."))
+        blocks.append(Para.of(Bold("Ingen prisaftale angivet"), ", så eksempeltabellen er udeladt. Den kommer med, "
+                              "når kommunens prisaftale er angivet."))
     else:
         blocks += [
             Para.of("Kommunen har en prisaftale på fodbehandling. Prisen efter aftalen er "

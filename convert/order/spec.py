@@ -75,7 +75,7 @@ def _pattern_words(pattern: str) -> str:
 
 
 def _yes_no(value: bool | None, key: str) -> str:
-    return {True: "Ja", False: "Nej", None: f"Ikke besluttet (order.{key} er ikke udfyldt)"}[value]
+    return {True: "Ja", False: "Nej", None: "Ikke besluttet endnu"}[value]
 
 
 def selection_rules(config: Config) -> list[str]:
@@ -173,7 +173,7 @@ def _time_limited_note(cases: pd.DataFrame) -> str:
     if not limited:
         return ""
     return (f"; undtagen {_n(limited)} tidsbegrænsede bevillinger, der slutter efter startdatoen "
-            "(selection.include_time_limited): deres slutdato står i udtrækket")
+            "(kommunen har valgt at tage dem med): deres slutdato står i udtrækket")
 
 
 def _document_blocks(cfg: Config, docs: pd.DataFrame, sizes: DocumentSizes, ledger: pd.DataFrame,
@@ -203,9 +203,8 @@ def _document_blocks(cfg: Config, docs: pd.DataFrame, sizes: DocumentSizes, ledg
                     "derfor større end vist."
         blocks.append(Para.of(note))
     elif with_docs:
-        blocks.append(Para.of("Den samlede filstørrelse er ukendt: kp-convert har ikke haft adgang til filerne. Angiv "
-                              "mappen med filerne (order.documents_folder eller kp-convert spec --documents MAPPE) "
-                              "for at få den med."))
+        blocks.append(Para.of("Den samlede filstørrelse er ukendt: kommunen har ikke givet kp-convert adgang til "
+                              "dokumentfilerne, da beskrivelsen blev lavet."))
     not_carried = _reason_counts(ledger, "documents", "excluded")
     if len(not_carried):
         blocks += [Para.of("Dokumenter i udtrækket, der ikke skal med:"),
@@ -279,7 +278,7 @@ def _mapping_table(batch: Batch, with_docs: bool) -> TableBlock:
             rows.append((f"{info['file']} ({TABLE_LABELS[table]})", str(header), use))
         for header in info.get("unused_columns", {}):
             rows.append((f"{info['file']} ({TABLE_LABELS[table]})", str(header), "Ikke brugt"))
-    rows.append(("konfigurationen", "batch.cutover_date", f"Startdato ({batch.config.cutover_date:%d-%m-%Y})"))
+    rows.append(("kommunens valg", "startdato i KP", f"Startdato ({batch.config.cutover_date:%d-%m-%Y})"))
     if with_docs:
         rows.append(("kp-convert", "dokumentkategori-regler", "Dokumentkategori"))
     return TableBlock(("Fil", "Kolonne i ESDH-udtrækket", "Felt i KP / anvendelse"), tuple(rows))
@@ -306,6 +305,25 @@ def _delivery_blocks(cfg: Config, order: OrderSettings, sheets: list[tuple[str, 
             else "ukendt størrelse"
         blocks.append(Para.of(f"Dokumentfilerne ({_n(n_docs)} filer, {size}) leveres efter aftale med Netcompany."))
     return blocks
+
+
+def operator_hints(config: Config, *, sizes_known: bool) -> list[str]:
+    """What the operator should still write in the configuration (said on the console, never in the documents)."""
+    order, letter, hints = config.order, config.letter, []
+    for key, label in (("convert_documents", "konvertering med dokumenter"), ("closing_notes", "lukkenotater"),
+                       ("new_letter", "nyt bevillingsbrev")):
+        if getattr(order, key) is None:
+            hints.append(f"[order] {key} = true/false – beslutningen om {label} står som 'ikke besluttet endnu'")
+    if not sizes_known and order.convert_documents is not False and "documents" in config.inputs:
+        hints.append('[order] documents_folder = "<mappen med dokumentfilerne>" (eller --documents MAPPE) – så '
+                     "bestillingen får dokumenternes samlede størrelse")
+    if letter.agreement_price is None:
+        hints.append('[letter] agreement_price = "435,00" – kommunens prisaftale; uden den har brevteksten ingen '
+                     "eksempeltabel")
+    if not letter.wrap_intro_in_merge_question:
+        hints.append("[letter] wrap_intro_in_merge_question = true og merge_question_key = \"<nøglen i KP>\" – hvis "
+                     "samme brevskabelon også skal bruges til nye bevillinger")
+    return hints
 
 
 def write_order(batch: Batch, out_dir: Path, *, documents_folder: Path | None = None) -> dict[str, Path]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from ..danish.format import pattern_in_words
 from ..frames import lookup
 from ..settings.reconcile import ReconcileSettings, squash
 from ..stages.ledger import Rule, first_rule_wins
@@ -51,13 +52,14 @@ def foot_care_rows(kp: pd.DataFrame, settings: ReconcileSettings, present: set[s
         foot |= kp[f].str.contains(settings.foot_care_pattern, na=False).astype(bool)
     ignore = {s.casefold() for s in settings.ignore_statuses}
     ignored = _norm(kp["status"]).isin(ignore) if ignore else pd.Series(False, index=kp.index)
-    where = " eller ".join({"case_type": "sagstype", "title": "titel"}[f] for f in fields)
+    where = " eller ".join({"case_type": "sagstypen", "title": "titlen"}[f] for f in fields)
+    words = pattern_in_words(settings.foot_care_pattern.pattern)
+    why = f"{where} {words.replace(' ', ' ikke ', 1)}" if words else \
+        f"{where} passer ikke med mønsteret for fodbehandling (se Oversigt)"
     rules: list[Rule] = [
-        (~foot, "excluded", "not_foot_care",
-         "Anden slags sag (" + _describe(kp, fields) + f") – {where} matcher ikke "
-         f"'{settings.foot_care_pattern.pattern}'"),
+        (~foot, "excluded", "not_foot_care", "Anden slags sag (" + _describe(kp, fields) + f") – {why}"),
         (ignored, "excluded", "status_ignored",
-         "Status '" + kp["status"].fillna("") + "' står i reconcile.ignore_statuses"),
+         "Status '" + kp["status"].fillna("") + "' springes over efter kommunens valg"),
     ]
     decided, ledger = first_rule_wins(kp, "kp_report", rules, case_id=kp["case_id"].fillna(""))
     return kp[~decided], ledger

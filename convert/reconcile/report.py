@@ -12,6 +12,8 @@ from pathlib import Path
 import pandas as pd
 
 from .. import __version__
+from ..codes import reason_label
+from ..danish.format import pattern_in_words
 from ..write.output_set import OutputSet
 from ..write.xlsx import Column, Table, Workbook
 from .inputs import formatted_cpr
@@ -146,11 +148,12 @@ def _other_tables(r: Reconciliation, pairs: pd.DataFrame) -> list[Table]:
         ("kp_status", Column("Status (KP)", width=12)), ("created_raw", Column("Oprettet i KP (arket)", width=11)),
         ("kp_number", Column("KP-sagsnr. (arket)", width=14)), ("differences", Column("Afvigelser", width=50)),
         *_ROWS])]
-    nc = r.not_considered.assign(problem_text=_yes(r.not_considered["problem"].astype(bool)))
+    nc = r.not_considered.assign(problem_text=_yes(r.not_considered["problem"].astype(bool)),
+                                 rule=r.not_considered["reason_code"].astype("string").fillna("").map(reason_label))
     out.append(_table("Ikke medtaget", nc, [
         ("source", Column("Kilde", width=16)), ("source_file", Column("Fil", width=22)),
         ("source_row", Column("Række/linje", kind="int", width=10)), ("key", Column("Sagsnr.", width=20)),
-        ("cpr", Column("CPR-nr. (som i filen)", width=14)), ("reason_code", Column("Regel", width=18)),
+        ("cpr", Column("CPR-nr. (som i filen)", width=14)), ("rule", Column("Regel", width=28)),
         ("reason", Column("Årsag", width=80)), ("problem_text", Column("Fejl i data", width=9))]))
     if r.updates is not None:
         u = r.updates.assign(label=r.updates["action"].map(ACTION_LABELS))
@@ -197,7 +200,7 @@ def overview_blocks(r: Reconciliation) -> list[tuple[str, list[list[object]]]]:
             ("Ikke brugbare (ugyldige rækker, dubletter)", kc["unusable"])])),
         ("KP-rapportens rækker", _sum_block("Rækker i KP-rapporten", kc["read"], [
             ("Fodbehandlingssager", kp_foot), ("Andre sager (fx helbredstillægskort, briller)", kc["not_foot_care"]),
-            ("Status ignoreret (reconcile.ignore_statuses)", kc["status_ignored"]),
+            ("Status springes over (efter kommunens valg)", kc["status_ignored"]),
             ("Ødelagte linjer (forkert antal felter)", kc["ragged_line"])])),
     ]
     diff_rows: list[list[object]] = [["Afvigelse", "Antal", "Ark"]]
@@ -222,15 +225,17 @@ def overview_blocks(r: Reconciliation) -> list[tuple[str, list[list[object]]]]:
             ["Konflikt – andet nummer står der, ikke overskrevet", int(a.get(CONFLICT, 0))],
             ["Sikkerhedskopi af arket før ændringen", r.backup.name if r.backup else "(ingen ændringer)"]]))
     default = " (standard)"
-    rule = s.foot_care_pattern.pattern + (default if "foot_care_pattern" in s.defaults_used else "")
+    pattern = s.foot_care_pattern.pattern
+    rule = (pattern_in_words(pattern) or f"mønsteret {pattern}") + (default if "foot_care_pattern" in s.defaults_used
+                                                                    else "")
     blocks.append(("Regler brugt", [
         ["Fodbehandling i KP genkendes på", rule],
         ["Søgt i KP-rapportens", ", ".join({"case_type": "Sagstype", "title": "Titel"}[f] for f in r.kp_fields_used)],
-        ["Forventet sagstype i KP", s.expected_case_type or "(ikke kontrolleret: reconcile.expected_case_type)"],
-        ["Forventet titel i KP", s.expected_title or "(ikke kontrolleret: reconcile.expected_title)"],
+        ["Forventet sagstype i KP", s.expected_case_type or "ikke kontrolleret – ingen forventet sagstype angivet"],
+        ["Forventet titel i KP", s.expected_title or "ikke kontrolleret – ingen forventet titel angivet"],
         ["KP-statusser der ignoreres", ", ".join(s.ignore_statuses) or "(ingen)"],
         ["Slutdato i KP", "alle bevillinger skal være tidsubegrænsede (ingen slutdato)"
-         + ("; NB: selection.include_time_limited = true, så tidsbegrænsede bevillinger står også på arket "
+         + ("; NB: tidsbegrænsede bevillinger er taget med i batchen, så de står også på arket "
             "'Slutdato i KP' – kontrollér dem mod ESDH" if s.include_time_limited else "")],
         ["ESDH-status der betyder åben", ", ".join(s.active_statuses)],
         ["Lukkenotat genkendes på teksten", s.closing_note_marker

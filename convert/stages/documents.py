@@ -8,6 +8,7 @@ import pandas as pd
 
 from schemas.batch import TypedDocument as D
 
+from ..codes import reason_label
 from ..frames import isin, lookup
 from ..progress import stage
 from .ledger import Rule, first_rule_wins
@@ -22,7 +23,8 @@ def document_fates(documents: pd.DataFrame, *, converted_ids: Iterable[str], exc
     excluded_reason = excluded.drop_duplicates("case_id").set_index("case_id")["reason_code"]
     rules: list[Rule] = [
         (isin(case, excluded_reason.index) & ~is_converted, "excluded", "case_excluded",
-         lambda hit: "Sagen konverteres ikke (" + lookup(case[hit], excluded_reason).fillna("") + ")"),
+         lambda hit: "Sagen konverteres ikke (" + lookup(case[hit], excluded_reason).fillna("").map(reason_label)
+         + ")"),
         (isin(case, rejected_case_ids) & ~is_converted, "excluded", "case_rejected",
          "Sagen er afvist – se arket Afviste"),
         (isin(case, all_case_ids) & ~is_converted, "excluded", "case_excluded", "Sagen konverteres ikke"),
