@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import nbformat
@@ -30,4 +31,10 @@ def test_notebook_runs_top_to_bottom(tmp_path: Path, monkeypatch: pytest.MonkeyP
     assert "Sidste planlagte dag" in text and "Med én sagsbehandler mere" in text
     for chart in ("cases_per_caseworker", "hours_per_day", "asset_age", "documents_per_category"):
         assert f'data-chart="{chart}"' in html, chart
-    assert len(list(tmp_path.glob("kp-convert-*/rapport.html"))) == 1
+    # Danish for the team lead: labels, dd-mm-åååå dates, decimal comma; no code, no ISO date, no decimal point
+    assert "Konverteret" in text and "Formue ikke oplyst" in text and "Sagsbehandler" in text
+    tables = "\n".join(str(o.get("data", {}).get("text/plain", "")) for o in outputs)
+    assert re.search(r"\b\d\d-\d\d-20\d\d\b", tables) and not re.search(r"\b20\d\d-\d\d-\d\d\b", tables)
+    assert not re.search(r"\b(?:converted|excluded|rejected|formue_ikke_oplyst|running_hours)\b", tables)
+    assert not re.search(r"\b\d+\.\d{1,2}\b", tables)  # no decimal point ('1.234' is a thousands dot)
+    assert "konverteringsark.xlsx" in text and list(tmp_path.iterdir()) == []  # written, shown, and removed

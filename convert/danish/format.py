@@ -107,3 +107,37 @@ def format_cpr(s: pd.Series) -> pd.Series:
     t = s.astype(pd.StringDtype())
     ten = t.str.fullmatch("[0-9]{10}").to_numpy(dtype=bool, na_value=False)
     return t.mask(ten, t.str.slice(0, 6) + "-" + t.str.slice(6))
+
+
+def danish_frame(frame: pd.DataFrame, decimals: int = 1) -> pd.DataFrame:
+    """A frame for a person to read (the notebook): dates dd-mm-åååå, numbers with decimal comma and thousands dot,
+    missing values empty. Text columns are left as they are."""
+    import pandas as pd
+
+    out = {}
+    for name in frame.columns:
+        s = frame[name]
+        if pd.api.types.is_datetime64_any_dtype(s):
+            out[name] = format_dates(s).fillna("")
+        elif pd.api.types.is_bool_dtype(s):
+            out[name] = s.map({True: "Ja", False: "Nej"})
+        elif pd.api.types.is_integer_dtype(s):
+            out[name] = s.map(lambda v: "" if pd.isna(v) else fmt_int(v))
+        elif pd.api.types.is_float_dtype(s):
+            out[name] = s.map(lambda v: "" if pd.isna(v) else fmt_num(float(v), decimals))
+        else:
+            out[name] = s.map(lambda v: fmt_date(v) if isinstance(v, dt.date) else v)
+    return pd.DataFrame(out, index=frame.index)
+
+
+def danish_value(value: object, decimals: int = 1) -> object:
+    """One value for a person to read: a date dd-mm-åååå, a number the Danish way; anything else as it is."""
+    if isinstance(value, dt.date):
+        return fmt_date(value)
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, int):
+        return fmt_int(value)
+    if isinstance(value, float):
+        return fmt_num(value, decimals)
+    return value
