@@ -95,6 +95,37 @@ def run(config_file: Path, out_dir: Path | None, documents_folder: Path | None, 
     click.get_current_context().exit(EXIT_REJECTED_ROWS if batch.rejected_count else EXIT_OK)
 
 
+@cli.command(epilog="Example: kp-convert inspect sample_data/kp-convert.toml --out kortlaegning")
+@click.argument("config_file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Folder for kortlaegning.xlsx (default: batch.output_folder in the config, relative to it).")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print the profile as a JSON document on stdout instead of the summary (the workbook is "
+                   "written all the same).")
+def inspect(config_file: Path, out_dir: Path | None, as_json: bool) -> None:
+    """Profile the exports named in CONFIG_FILE before converting: per file its encoding, delimiter, sheet and
+    header row; per column the field it maps to and why, its content, fill rate and distinct values; what `run`
+    would refuse, what is missing, and the [input.*.columns] lines to paste. Writes kortlaegning.xlsx (no CPR
+    numbers, names or free text) and exits 0 whatever it finds."""
+    import json
+
+    from .progress import StageClock
+    from .read.profile import profile_exports
+    from .read.profile_model import profile_json
+    from .settings.batch import load_config
+    from .write.profile_sheet import profile_lines, write_profile
+
+    config = load_config(config_file)
+    with StageClock(display=True):  # progress on stderr only for long reads in a terminal
+        profile = profile_exports(config)
+    written = write_profile(profile, out_dir or config.output_folder, inputs=[Path(f.path) for f in profile.files])
+    if as_json:
+        _say(json.dumps(profile_json(profile, str(written)), ensure_ascii=False, indent=2))
+    else:
+        _say("\n".join(profile_lines(profile, written)))
+    click.get_current_context().exit(EXIT_OK)
+
+
 @cli.command(epilog="Example: kp-convert plan sample_data/kp-convert.toml")
 @click.argument("config_file", type=click.Path(dir_okay=False, path_type=Path))
 def plan(config_file: Path) -> None:

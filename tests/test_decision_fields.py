@@ -175,3 +175,23 @@ def test_a_padded_cpr_is_named_in_the_order_for_a_person_to_check(batch_dir: Pat
     md = (batch_dir / "spec" / "bestilling.md").read_text(encoding="utf-8")
     assert "1 sager havde et CPR-nr. med 9 cifre" in md and "ESDH-sagerne S-9." in md
     assert "040650" not in md  # the order holds no CPR number, padded or not
+
+
+def test_acadre_the_cpr_in_the_case_title_is_suggested_never_taken_as_the_title(batch_dir: Path) -> None:
+    """Acadre PWS (SyddjursAcadreIntegration, see shared/reference/esdh-headers.md): CaseFileTitleText holds the
+    citizen's CPR number, TitleAlternativeText the name, CaseFileStatusCode B (open) / A (closed)."""
+    header = ["CaseFileNumberIdentifier", "CaseFileTitleText", "TitleAlternativeText", "CaseFileStatusCode",
+              "Ydelse", "Slutdato"]
+    write_csv(batch_dir / "sager.csv", header, [["S-1", "010150-1234", "Søren Ærø", "B", "Fodbehandling", ""],
+                                                ["S-2", "020250-2345", "Åse Østergård", "A", "Fodbehandling", ""]])
+    result = run_batch(batch_dir)
+    assert result.exit_code == 3, result.output
+    assert _pasted(result.output) == {"cpr": "CaseFileTitleText"}
+    assert "indholdet er CPR-numre (100 % af de udfyldte celler)" in result.output
+    assert "010150" not in result.output and "Søren" not in result.output  # the hint shows headers, no values
+    write_config(batch_dir, case_columns='cpr = "CaseFileTitleText"',
+                 extra='[selection]\nactive_statuses = ["B"]\n')
+    result = run_batch(batch_dir)
+    assert result.exit_code == 0, result.output
+    cases = {r[0]: r for r in sheet_values(batch_dir / "ud" / "konverteringsark.xlsx", "Sager", min_row=2)}
+    assert list(cases) == ["S-1"] and cases["S-1"][2] == "Søren Ærø" and cases["S-1"][3] is None  # name, no title

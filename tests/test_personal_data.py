@@ -71,6 +71,9 @@ def test_no_command_prints_a_full_cpr(sample: Path, tmp_path: Path) -> None:
             "reconcile", config, "--update-worksheet", "--kp-report",
             kp_report_from_worksheet(sample / "output" / "konverteringsark.xlsx", tmp_path / "kp.csv", cases=slice(59))),
         "run, no header line": kp_convert("run", no_header / "kp-convert.toml"),
+        "inspect": kp_convert("inspect", config, "--out", tmp_path / "kortlaegning"),
+        "inspect --json": kp_convert("inspect", config, "--out", tmp_path / "kortlaegning", "--json"),
+        "inspect, no header line": kp_convert("inspect", no_header / "kp-convert.toml", "--out", tmp_path / "k2"),
         "run, config error": kp_convert("run", tmp_path / "ny.toml"),
     }
     assert runs["run"].exit_code == 1 and runs["run, no header line"].exit_code == 3

@@ -223,6 +223,13 @@ def suggest(table: str, headers: dict[str, ColumnContent], fields: list[str]) ->
     for s in sorted(pairs, key=lambda s: -s.score):
         if all(s.field != o.field and s.header != o.header for o in out):
             out.append(s)
+    if "cpr" in fields and not any(s.field == "cpr" for s in out):  # Acadre: the CPR number is the case title
+        cpr_columns = sorted(((c.share("cpr"), h) for h, c in headers.items()
+                              if c.kind == "cpr" and all(h != o.header for o in out)), reverse=True)
+        if cpr_columns:
+            share, header = cpr_columns[0]
+            out.append(Suggestion("cpr", header, f"indholdet er CPR-numre ({_pct(share)} af de udfyldte celler), "
+                                                 "selv om overskriften ikke siger det", share))
     return out
 
 

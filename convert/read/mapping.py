@@ -20,6 +20,7 @@ from ..progress import stage
 from .columns import column_content, fits_field, suggest, why_not
 from .headers import normalise_header
 from .table import SOURCE_FILE, SOURCE_ROW, RawTable
+from .xlsx import sheet_with_headers
 
 LOOKS_LIKE_DATA = re.compile(r"[0-9]{6}-?[0-9]{4}|[0-9]{1,2}[-./][0-9]{1,2}[-./][0-9]{4}")  # CPR or date
 BY_CONFIG, BY_ALIAS = "konfigurationen", "indbygget overskrift"
@@ -120,6 +121,9 @@ def _content_refusal(f: FieldSpec, values: pd.Series) -> str | None:
 def _refuse_missing(raw: RawTable, missing: list[FieldSpec]) -> None:
     spec, name = raw.spec, raw.spec.name
     labels = ", ".join(f"{f.name} ('{f.label}')" for f in missing)
+    if other := sheet_with_headers(spec, raw.meta, missing):  # the columns are there, on another sheet
+        raise InputError(f"{name} mangler en påkrævet kolonne på arket '{raw.meta.get('sheet')}': {labels}. "
+                         f"Arket '{other}' har kolonnerne", hint=f'sæt input.{spec.table}.sheet = "{other}"')
     if any(LOOKS_LIKE_DATA.search(x) for x in raw.headers):  # never echo a data row: it holds a CPR
         raise InputError(f"{name} mangler en påkrævet kolonne: {labels}. Linje {raw.meta.get('header_row')} "
                          "ligner data (et CPR-nummer eller en dato), ikke en overskrift",

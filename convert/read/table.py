@@ -23,7 +23,7 @@ from .files import is_xlsx, read_export_bytes, sha256_bytes
 from .headers import known_headers, normalise_header
 from .records import Records
 from .text import HEADER_SCAN_ROWS, csv_records
-from .xlsx import xlsx_records
+from .xlsx import check_formula_results, xlsx_records
 
 SOURCE_FILE, SOURCE_ROW = LedgerRow.source_file, LedgerRow.source_row
 
@@ -52,6 +52,7 @@ def read_input(spec: InputSpec) -> RawTable:
         records, meta = xlsx_records(spec, data)
         # Excel rows are padded to the sheet's width: trailing empty cells are not ragged lines
         table = build_table(spec, records, meta, pad_short_rows=True)
+        check_formula_results(spec, table.headers, table.meta)
     else:
         records, meta = csv_records(spec, data)
         table = build_table(spec, records, meta)
@@ -121,8 +122,10 @@ def build_table(spec: InputSpec, records: Records, meta: dict[str, object], *, p
                           for i in range(width)}, index=pd.RangeIndex(len(good)))
     frame[SOURCE_FILE] = name
     frame[SOURCE_ROW] = pd.array(starts[fits], dtype="int64")
-    warnings = [f"{name}: kolonne {i + 1} har ingen overskrift, men {k} række(r) har data i den – kolonnen bruges "
-                "ikke" for i, k in sorted(unnamed_data.items())]
+    earlier = meta.get("warnings")  # the reader's own: a mixed encoding, a hidden sheet not read, …
+    warnings = list(earlier) if isinstance(earlier, list) else []
+    warnings += [f"{name}: kolonne {i + 1} har ingen overskrift, men {k} række(r) har data i den – kolonnen bruges "
+                 "ikke" for i, k in sorted(unnamed_data.items())]
     if len(records) == h + 1:
         warnings.append(f"{name} indeholder kun overskriften – ingen poster")
     if meta.get("nul_characters_removed"):
