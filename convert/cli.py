@@ -15,7 +15,8 @@ import click
 from .errors import EXIT_DIFFERENCES, EXIT_OK, EXIT_REJECTED_ROWS, KpConvertError
 from .privacy import scrub_cpr_text
 
-EPILOG_EXIT = ("Exit codes: 0 done; 1 done, but rows were rejected (reconcile: differences found); "
+EPILOG_EXIT = ("Exit codes: 0 done (also with rejected rows: the console says so); 1 with --strict: done, but rows "
+               "were rejected (reconcile: differences found); "
                "2 usage or configuration error; "
                "3 an input file could not be read; 4 an output could not be written; 5 internal ledger error.")
 
@@ -61,8 +62,11 @@ def cli(ctx: click.Context, debug: bool) -> None:
                    "first use). Keep it; never send it with the files.")
 @click.option("--timings", "timings_file", type=click.Path(dir_okay=False, path_type=Path),
               help="Also write the seconds and peak memory of each stage as JSON to this file.")
+@click.option("--strict", is_flag=True,
+              help="Exit 1 when rows were rejected (for automation); without it a finished run exits 0 and the "
+                   "console and the Afviste sheet say what was rejected.")
 def run(config_file: Path, out_dir: Path | None, documents_folder: Path | None, force: bool,
-        pseudonymise: bool, key_file: Path | None, timings_file: Path | None) -> None:
+        pseudonymise: bool, key_file: Path | None, timings_file: Path | None, strict: bool) -> None:
     """Run the conversion described by CONFIG_FILE and write the worksheet, notes, ledger, report and manifest.
 
     A worksheet already in the output folder keeps the team's checklist entries: they are carried over to
@@ -92,7 +96,7 @@ def run(config_file: Path, out_dir: Path | None, documents_folder: Path | None, 
         _write_timings(timings_file, clock.report())
     for line, to_stderr in run_summary(batch, written):
         _say(line, err=to_stderr)
-    click.get_current_context().exit(EXIT_REJECTED_ROWS if batch.rejected_count else EXIT_OK)
+    _finish(batch.rejected_count, strict)
 
 
 @cli.command(epilog="Example: kp-convert inspect sample_data/kp-convert.toml --out kortlaegning")
@@ -128,7 +132,8 @@ def inspect(config_file: Path, out_dir: Path | None, as_json: bool) -> None:
 
 @cli.command(epilog="Example: kp-convert plan sample_data/kp-convert.toml")
 @click.argument("config_file", type=click.Path(dir_okay=False, path_type=Path))
-def plan(config_file: Path) -> None:
+@click.option("--strict", is_flag=True, help="Exit 1 when rows of the exports were rejected (for automation).")
+def plan(config_file: Path, strict: bool) -> None:
     """Plan the manual conversion described by CONFIG_FILE ([planning]) and print it; writes nothing."""
     from .pipeline import build_batch
     from .settings.batch import load_config
@@ -138,7 +143,11 @@ def plan(config_file: Path) -> None:
     _say(f"kp-convert: {batch.config.batch_name} – {len(batch.cases)} sager konverteres")
     for line in plan_lines(batch):
         _say(line)
+    if batch.rejected_count:
+        _say(f"  {batch.rejected_count} poster er afvist – de er ikke med i planen (se arket Afviste efter "
+             "kp-convert run).", err=True)
     _say(f"Skriv planen, rapporten og konverteringsarket: kp-convert run {config_file}")
+    _finish(batch.rejected_count, strict)
 
 
 @cli.command(epilog="Example: kp-convert init kp-convert.toml")
@@ -203,10 +212,13 @@ def sample(out_dir: Path, cases: int, documents_per_case: float, seed: int, defe
 @click.option("--documents", "documents_folder", type=click.Path(file_okay=False, exists=True, path_type=Path),
               help="Folder holding the document files, to report their total size "
                    "(default: order.documents_folder, else planning.documents_folder).")
-def spec(config_file: Path, out_dir: Path | None, documents_folder: Path | None) -> None:
+@click.option("--strict", is_flag=True,
+              help="Exit 1 when rows were rejected (for automation); without it a finished run exits 0 and the "
+                   "console and the Afviste sheet say what was rejected.")
+def spec(config_file: Path, out_dir: Path | None, documents_folder: Path | None, strict: bool) -> None:
     """Write the conversion order for Netcompany (bestilling.docx/.md, bestilling_data.xlsx) and the letter
     material for the system administrator (brevtekst.docx), from the batch described by CONFIG_FILE."""
-    from .order.spec import write_order
+    from .order.spec import operator_hints, write_order
     from .pipeline import build_batch
     from .settings.batch import load_config
 
@@ -218,11 +230,15 @@ def spec(config_file: Path, out_dir: Path | None, documents_folder: Path | None)
          f"{len(batch.documents)} dokumenter")
     _say(f"  Filer i {folder}: " + ", ".join(written))
     _say("  bestilling_data.xlsx indeholder CPR-numre: send den kun via en sikker kanal.")
-    if config.letter.agreement_price is None:
-        _say("  Ingen prisaftale (letter.agreement_price): brevteksten har ingen eksempeltabel.")
+    hints = operator_hints(config, sizes_known=bool(documents_folder or config.order.documents_folder
+                                                    or config.planning.documents_folder))
+    if hints:
+        _say("  Udfyld i konfigurationen (dokumenterne nævner ingen nøgler, kun at noget mangler):")
+        for hint in hints:
+            _say(f"    {hint}")
     if batch.rejected_count:
         _say(f"  {batch.rejected_count} poster er afvist – de er ikke med i bestillingen.", err=True)
-    click.get_current_context().exit(EXIT_REJECTED_ROWS if batch.rejected_count else EXIT_OK)
+    _finish(batch.rejected_count, strict)
 
 
 @cli.command(epilog="Example: kp-convert reconcile kp-convert.toml --kp-report kp-sager.xlsx "
@@ -253,6 +269,12 @@ def reconcile(config_file: Path, kp_report: Path | None, worksheet: Path | None,
     result, written = run_reconcile(config, settings, update_worksheet=update_worksheet)
     _say("\n".join(summary_lines(result, written)))
     click.get_current_context().exit(EXIT_OK if result.reconciled else EXIT_DIFFERENCES)
+
+
+def _finish(rejected: int, strict: bool) -> None:
+    """A command that finished and wrote its outputs exits 0, also with rejected rows (the console and the Afviste
+    sheet say so); `--strict` makes rejected rows exit 1 for automation."""
+    click.get_current_context().exit(EXIT_REJECTED_ROWS if strict and rejected else EXIT_OK)
 
 
 def _write_timings(path: Path, report: dict[str, object]) -> None:

@@ -237,7 +237,7 @@ def test_a_field_past_the_csv_modules_size_limit_is_one_rejected_row(batch_dir: 
     huge = "x" * 200_000  # the csv module's default field_size_limit is 131,072
     cases_text(batch_dir, f'{H}\r\n{R1.replace("Søren Ærø", huge)}\r\n{R2}\r\n')
     result = run_batch(batch_dir)
-    assert result.exit_code == 1, result.output
+    assert result.exit_code == 0, result.output
     book = batch_dir / "ud" / "konverteringsark.xlsx"
     rejected = sheet_values(book, "Afviste", min_row=2)
     assert [(r[0], r[1], r[3], r[4]) for r in rejected] == [("sager.csv", 2, "S-1", "for lang tekst")]

@@ -249,9 +249,9 @@ def test_each_row_has_its_exact_fate(catalogue, row_id: str, outcome: str, code:
     assert fragment in entry["reason"].lstrip("'")
 
 
-def test_the_run_finishes_with_exit_1_and_no_traceback(catalogue) -> None:
+def test_the_run_finishes_with_exit_0_and_no_traceback(catalogue) -> None:
     result, *_ = catalogue
-    assert result.exit_code == 1
+    assert result.exit_code == 0
     assert "Traceback" not in result.output
     rejected = sum(1 for _, _, o, _, _ in CASE_ROWS if o == "rejected") + sum(1 for r in OTHER_ROWS
                                                                                if r.outcome == "rejected")

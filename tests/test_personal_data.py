@@ -76,8 +76,8 @@ def test_no_command_prints_a_full_cpr(sample: Path, tmp_path: Path) -> None:
         "inspect, no header line": kp_convert("inspect", no_header / "kp-convert.toml", "--out", tmp_path / "k2"),
         "run, config error": kp_convert("run", tmp_path / "ny.toml"),
     }
-    assert runs["run"].exit_code == 1 and runs["run, no header line"].exit_code == 3
-    assert runs["spec"].exit_code == 1 and runs["reconcile --update-worksheet"].exit_code in (0, 1)
+    assert runs["run"].exit_code == 0 and runs["run, no header line"].exit_code == 3
+    assert runs["spec"].exit_code == 0 and runs["reconcile --update-worksheet"].exit_code in (0, 1)
     assert re.search(r"Konverteringsarket: [1-9][0-9]* KP-sagsnr\. skrevet", runs["reconcile --update-worksheet"].output)
     assert "afkrydsninger for 0 sager er overført" in runs["re-run"].output
     for name, result in runs.items():
@@ -118,9 +118,9 @@ def test_pseudonymised_outputs_carry_no_cpr_and_no_names(batch_dir: Path) -> Non
     write_csv(batch_dir / "dokumenter.csv", DOC_HEADER, [
         ["32.03.12-G01-1-24", "D1", "Ansøgning fra Søren Ærø", "", "", "Søren Ærø 0101501234.pdf"]])
     real, pseudo = batch_dir / "ud", batch_dir / "ps"
-    assert run_batch(batch_dir, out=real).exit_code == 1
+    assert run_batch(batch_dir, out=real).exit_code == 0
     result = run_batch(batch_dir, "--pseudonymise", out=pseudo)
-    assert result.exit_code == 1 and "Pseudonymiseret: CPR-numre er erstattet af pseudonymer" in result.output
+    assert result.exit_code == 0 and "Pseudonymiseret: CPR-numre er erstattet af pseudonymer" in result.output
     texts = "\n".join(_texts(pseudo))
     cpr_in_text = re.compile(r"(?<![0-9A-Za-z])[0-9]{6}[- ]?[0-9]{4}(?![0-9A-Za-z])")  # not inside a SHA-256
     assert not cpr_in_text.search(texts) and not MASKED_CPR.search(texts)

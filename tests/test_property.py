@@ -134,8 +134,7 @@ def test_every_record_has_exactly_one_fate(cases, docs, assets, dialect, blanks)
                                                                           strict=True)}
         write_config(folder)
         result = run_batch(folder)  # an escaping exception fails the property
-        any_rejected = any(f and f[0] == "rejected" for e in expected.values() for f in e.values())
-        assert result.exit_code == (1 if any_rejected else 0), result.output
+        assert result.exit_code == 0, result.output  # finished; rejected rows are said, not an exit code
         with (folder / "ud" / "ledger.csv").open(encoding="utf-8") as fh:
             ledger = list(csv.DictReader(fh))
         manifest = json.loads((folder / "ud" / "manifest.json").read_text(encoding="utf-8"))
