@@ -123,6 +123,7 @@ def bench_size(work: Path, cases: int, repeat: int, before: Path | None = None) 
             befores.append({"wall": wall, "cpu": cpu, "peak_mb": peak})
             print(f"  {cases:>9,} cases  before#{i + 1}: {wall:7.2f} s  {cpu:7.2f} s CPU  {peak:7.0f} MB", flush=True)
         shutil.rmtree(out, ignore_errors=True)
+        timings.unlink(missing_ok=True)  # run --timings replaces only its own (marked) reports
         wall, peak, code, _, cpu = measure([PY, "-m", "convert", "run", str(config), "--out", str(out),
                                             "--timings", str(timings)])
         report = json.loads(timings.read_text(encoding="utf-8"))

@@ -7,22 +7,34 @@ Heavy imports (pandas, pandera, xlsxwriter) happen inside the commands, so `--he
 
 from __future__ import annotations
 
+import logging
+import os
+import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from .errors import EXIT_DIFFERENCES, EXIT_OK, EXIT_REJECTED_ROWS, KpConvertError
+from .errors import EXIT_DIFFERENCES, EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_OK, EXIT_REJECTED_ROWS, KpConvertError
 from .privacy import scrub_cpr_text
+
+if TYPE_CHECKING:
+    from .settings.batch import Config
 
 EPILOG_EXIT = ("Exit codes: 0 done (also with rejected rows: the console says so); 1 with --strict: done, but rows "
                "were rejected (reconcile: differences found); "
                "2 usage or configuration error; "
-               "3 an input file could not be read; 4 an output could not be written; 5 internal ledger error.")
+               "3 an input file could not be read; 4 an output could not be written; 5 internal ledger error; "
+               f"{EXIT_INTERNAL} internal error (a bug: please report it, with the output of --debug); "
+               f"{EXIT_INTERRUPTED} interrupted (Ctrl+C).")
+# the test suite sets this so that a bug stays a traceback in the failing test (users get exit 70 and one line)
+_RAISE_INTERNAL = "KP_CONVERT_RAISE_INTERNAL_ERRORS"
 
 
 class _Group(click.Group):
-    """Turns the library's expected errors into a Danish message and their documented exit code."""
+    """Turns the library's expected errors into a Danish message and their documented exit code; anything else is
+    a bug: one line and its own exit code, never 1 (automation reads 1 as "done, some rows rejected")."""
 
     def invoke(self, ctx: click.Context) -> object:
         try:
@@ -32,6 +44,43 @@ class _Group(click.Group):
                 raise
             _say(f"Fejl: {exc}", err=True)
             ctx.exit(exc.exit_code)
+        except KeyboardInterrupt:
+            _say("Afbrudt. Resultatfiler der var ved at blive skrevet, er ikke lagt på plads; en afbrudt "
+                 "flytning gøres færdig ved næste kørsel.", err=True)
+            ctx.exit(EXIT_INTERRUPTED)
+        except (click.exceptions.Exit, click.ClickException, click.exceptions.Abort):
+            raise
+        except Exception as exc:
+            if (ctx.obj or {}).get("debug") or os.environ.get(_RAISE_INTERNAL):
+                raise
+            _say(f"Intern fejl i kp-convert ({type(exc).__name__}{_where(exc)}). Det er en fejl i værktøjet, ikke i "
+                 "dine data – rapportér den gerne, med det som 'kp-convert --debug …' skriver (tjek det for "
+                 "personoplysninger først).", err=True)
+            ctx.exit(EXIT_INTERNAL)
+        return None  # not reached: ctx.exit raises
+
+
+def _where(exc: BaseException) -> str:
+    """' i convert/x.py:123': the innermost frame in the package (no message: it may hold a citizen's data)."""
+    import traceback
+
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if "convert" in Path(f.filename).parts
+              or "schemas" in Path(f.filename).parts]
+    if not frames:
+        return ""
+    parts = Path(frames[-1].filename).parts
+    start = max(i for i, p in enumerate(parts) if p in ("convert", "schemas"))
+    return f" i {'/'.join(parts[start:])}:{frames[-1].lineno}"
+
+
+def _folder_option(ctx: click.Context, param: click.Parameter, value: str | None) -> Path | None:
+    """An --out folder as typed: "" is refused (it would mean the current folder); whether it can be a folder is
+    the library's check (a file, a symlink loop, a name too long: exit 4, see convert.write.output_set)."""
+    if value is None:
+        return None
+    if not value.strip():
+        raise click.BadParameter("må ikke være tom – skriv mappens navn (brug '.' for den aktuelle mappe)")
+    return Path(value)
 
 
 @click.group(cls=_Group, epilog=EPILOG_EXIT, context_settings={"help_option_names": ["-h", "--help"]})
@@ -42,11 +91,12 @@ def cli(ctx: click.Context, debug: bool) -> None:
     """Convert running foot-care grants (udvidet helbredstillæg til fodbehandling) from ESDH exports
     into a KP conversion worksheet, closing notes and a ledger of every input row."""
     ctx.obj = {"debug": debug}
+    _show_library_notices()
 
 
 @cli.command(epilog="Example: kp-convert run sample_data/kp-convert.toml --out output")
 @click.argument("config_file", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+@click.option("--out", "out_dir", callback=_folder_option,
               help="Output folder (default: batch.output_folder in the config, relative to it).")
 @click.option("--documents-folder", type=click.Path(file_okay=False, path_type=Path),
               help="Folder with the exported document files: stage them in OUT/dokumenter "
@@ -89,6 +139,8 @@ def run(config_file: Path, out_dir: Path | None, documents_folder: Path | None, 
                  "nøgle får den samme borger det samme pseudonym. Send den aldrig med filerne.")
     elif key_file:
         raise click.UsageError("--key-file bruges kun sammen med --pseudonymise")
+    if timings_file is not None:  # checked before the work: never over the config, an input or an output
+        _check_timings_target(timings_file, config, Path(out_dir or config.output_folder))
     with StageClock(display=True) as clock:  # progress on stderr only for long runs in a terminal
         batch, written = run_pipeline(config, out_dir, documents_folder=documents_folder, started=started,
                                        force=force, pseudonymise_key=key)
@@ -101,7 +153,7 @@ def run(config_file: Path, out_dir: Path | None, documents_folder: Path | None, 
 
 @cli.command(epilog="Example: kp-convert inspect sample_data/kp-convert.toml --out kortlaegning")
 @click.argument("config_file", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+@click.option("--out", "out_dir", callback=_folder_option,
               help="Folder for kortlaegning.xlsx (default: batch.output_folder in the config, relative to it).")
 @click.option("--json", "as_json", is_flag=True,
               help="Print the profile as a JSON document on stdout instead of the summary (the workbook is "
@@ -160,6 +212,9 @@ def init(path: Path, force: bool) -> None:
 
     if path.exists() and not force:
         raise OutputError(f"{path} findes allerede", hint="brug --force for at overskrive den")
+    if path.exists() and not _is_config(path):  # --force replaces a configuration, never an export or a worksheet
+        raise OutputError(f"{path} er ikke en kp-convert-konfiguration og bliver ikke overskrevet, heller ikke med "
+                          "--force", hint="vælg et andet filnavn")
     try:
         path.write_text(template_text(), encoding="utf-8")
     except OSError as exc:
@@ -168,7 +223,7 @@ def init(path: Path, force: bool) -> None:
 
 
 @cli.command(epilog="Example: kp-convert sample --out sample_data --cases 300 --seed 1")
-@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), required=True,
+@click.option("--out", "out_dir", callback=_folder_option, required=True,
               help="Folder for the synthetic export files.")
 @click.option("--cases", type=click.IntRange(1), default=300, show_default=True, help="Number of ESDH cases.")
 @click.option("--documents-per-case", type=click.FloatRange(0), default=5.0, show_default=True,
@@ -181,10 +236,17 @@ def init(path: Path, force: bool) -> None:
 def sample(out_dir: Path, cases: int, documents_per_case: float, seed: int, defects: bool,
            document_files: bool) -> None:
     """Write a synthetic, fictitious ESDH export set (cases, documents, asset declarations) and a config."""
-    from .devtools.sample import generate_sample_with_report
+    from .devtools.sample import SAMPLE_FILES, generate_sample_with_report
     from .errors import OutputError
     from .settings.template import template_text
+    from .write.output_set import check_output_folder_path
 
+    check_output_folder_path(out_dir)
+    there = [name for name in (*SAMPLE_FILES, "filer") if (out_dir / name).exists()]
+    if there:  # they may be a municipality's real exports: never replaced by synthetic ones
+        raise OutputError(f"{out_dir} har allerede {', '.join(there)} – eksempeldata skrives kun i en mappe uden "
+                          "eksportfiler", hint="vælg en ny eller tom mappe med --out (eller slet filerne, hvis de er "
+                                               "gamle eksempeldata)")
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
         files, planted = generate_sample_with_report(out_dir, cases=cases, seed=seed,
@@ -271,26 +333,80 @@ def reconcile(config_file: Path, kp_report: Path | None, worksheet: Path | None,
     click.get_current_context().exit(EXIT_OK if result.reconciled else EXIT_DIFFERENCES)
 
 
+def _is_config(path: Path) -> bool:
+    """A TOML file with a [batch] or [input] table: a kp-convert configuration (which `init --force` may replace)."""
+    import tomllib
+
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return False
+    return "batch" in data or "input" in data
+
+
 def _finish(rejected: int, strict: bool) -> None:
     """A command that finished and wrote its outputs exits 0, also with rejected rows (the console and the Afviste
     sheet say so); `--strict` makes rejected rows exit 1 for automation."""
     click.get_current_context().exit(EXIT_REJECTED_ROWS if strict and rejected else EXIT_OK)
 
 
+def _check_timings_target(path: Path, config: Config, out_dir: Path) -> None:
+    """--timings writes over nothing but an earlier timings report (marked with the tool's name): never over the
+    config, an input, one of the run's outputs or any other file."""
+    from .errors import OutputError
+    from .write.output_set import written_by_kp_convert
+    from .write.outputs import OUTPUT_NAMES
+
+    protected = {config.source, *(spec.path for spec in config.inputs.values()),
+                 *(out_dir / name for name in OUTPUT_NAMES)}
+    target = path.resolve()
+    if target in {Path(p).resolve() for p in protected if p is not None} or (
+            path.exists() and (path.is_dir() or not written_by_kp_convert(path))):
+        raise OutputError(f"--timings {path}: filen findes og er ikke en tidsmåling fra kp-convert – den bliver ikke "
+                          "overskrevet", hint="vælg et nyt filnavn, fx timings.json")
+
+
 def _write_timings(path: Path, report: dict[str, object]) -> None:
     import json
 
     from .errors import OutputError
+    from .write.output_set import MARKER
 
     try:
-        path.write_text(json.dumps(report, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+        path.write_text(json.dumps({"tool": MARKER, **report}, ensure_ascii=False, indent=1) + "\n",
+                        encoding="utf-8")
     except OSError as exc:
-        raise OutputError(f"Kan ikke skrive {path} ({exc.strerror})") from None
+        raise OutputError(f"Kan ikke skrive {path} ({exc.strerror or exc})") from None
 
 
 def _say(text: str, *, err: bool = False) -> None:
-    """Every line the tool prints: a CPR-shaped number never reaches the console in full."""
-    click.echo(scrub_cpr_text(text), err=err)
+    """Every line the tool prints: a CPR-shaped number never reaches the console in full, and a character the
+    console cannot show (a Latin-1 terminal, a Windows console redirected to a file in its ANSI code page) is
+    replaced, never a crash after the outputs are written."""
+    text = scrub_cpr_text(text)
+    stream = sys.stderr if err else sys.stdout
+    encoding = getattr(stream, "encoding", None) or "utf-8"
+    try:
+        text.encode(encoding)
+    except UnicodeEncodeError:
+        text = text.encode(encoding, "replace").decode(encoding)
+    except LookupError:
+        pass
+    click.echo(text, err=err)
+
+
+class _NoticeHandler(logging.Handler):
+    """The library's notices (logger 'convert', e.g. what was recovered after an interrupted run) on stderr."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        _say(f"Bemærk: {record.getMessage()}", err=True)
+
+
+def _show_library_notices() -> None:
+    logger = logging.getLogger("convert")
+    if not any(isinstance(h, _NoticeHandler) for h in logger.handlers):
+        logger.addHandler(_NoticeHandler(logging.WARNING))
+        logger.propagate = False
 
 
 def main() -> None:

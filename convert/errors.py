@@ -1,7 +1,7 @@
 """One error hierarchy: every expected failure carries its exit code.
 
 The library raises these; the CLI catches `KpConvertError` once and exits with `exit_code`.
-Anything else is a bug and stays a traceback.
+Anything else is a bug: the CLI says so in one line and exits `EXIT_INTERNAL` (`--debug` shows the traceback).
 """
 
 from __future__ import annotations
@@ -48,3 +48,5 @@ class ConservationError(KpConvertError):
 EXIT_OK = 0
 EXIT_REJECTED_ROWS = 1
 EXIT_DIFFERENCES = 1  # reconcile: done, but differences were found
+EXIT_INTERNAL = 70  # an unexpected exception: a bug (EX_SOFTWARE in BSD's sysexits.h), never 1
+EXIT_INTERRUPTED = 130  # Ctrl+C (128 + SIGINT, as shells report it)

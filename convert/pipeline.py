@@ -157,9 +157,12 @@ def run(config: Config, out_dir: Path | None = None, *, documents_folder: Path |
     from .pseudonymise import check_output_folder, pseudonymise_batch
     from .rerun import carry_over, load_previous
     from .write.documents import copy_staged_files
+    from .write.output_set import check_output_folder_path, recover_folder
     from .write.outputs import write_outputs
 
     folder = Path(out_dir or config.output_folder)
+    check_output_folder_path(folder)  # a file, a symlink loop, a name too long: said before the work, exit 4
+    recovered = recover_folder(folder)  # an interrupted earlier run is finished before anything here is read
     check_output_folder(folder, pseudonymised=pseudonymise_key is not None)
     previous = load_previous(folder, force=force) if pseudonymise_key is None else None  # fails before the work
     batch = build_batch(config)                                                             # read … plan
@@ -170,7 +173,10 @@ def run(config: Config, out_dir: Path | None = None, *, documents_folder: Path |
         batch = carry_over(batch, previous)                                                 # re-run
     else:
         batch = pseudonymise_batch(batch, pseudonymise_key)
+    if recovered:
+        batch = replace(batch, extensions=(recovered, *batch.extensions))
     if batch.staging is not None:
         batch = replace(batch, staging=copy_staged_files(batch.staging))                   # write: document files
-    written = write_outputs(batch, folder, started=started)                                # write: the output set
+    written = write_outputs(batch, folder, started=started,  # write: the output set
+                            worksheet_checked=pseudonymise_key is None)  # load_previous read it (or --force)
     return batch, written

@@ -24,6 +24,7 @@ from .codes import OUTCOME_LABELS
 from .errors import InputError, OutputError
 from .progress import stage
 from .read.headers import normalise_header
+from .write.manifest import MANIFEST_NAME
 from .write.worksheet.layout import (
     CASE_ID,
     CASE_SHEET,
@@ -61,6 +62,8 @@ def load_previous(folder: Path, *, force: bool = False) -> PreviousWorksheet | N
     """The worksheet already in `folder`, or None. Refuses one that is open or unreadable (unless `force`)."""
     path = Path(folder) / WORKSHEET_NAME
     if not path.exists():
+        if not force:
+            _refuse_lost_worksheet(Path(folder))
         return None
     if force:
         try:
@@ -73,6 +76,22 @@ def load_previous(folder: Path, *, force: bool = False) -> PreviousWorksheet | N
                           f"findes i {path.parent}) – luk arket og kør igen",
                           hint="er arket lukket, og findes låsefilen stadig, så slet låsefilen")
     return read_previous_worksheet(path)
+
+
+def _refuse_lost_worksheet(folder: Path) -> None:
+    """The folder holds an earlier run's files but no worksheet: the team's entries would silently start over."""
+    import json
+
+    try:
+        manifest = json.loads((folder / MANIFEST_NAME).read_text(encoding="utf-8"))
+        earlier = manifest.get("tool") == "kp-convert" and WORKSHEET_NAME in (manifest.get("outputs") or {})
+    except (OSError, ValueError, AttributeError):
+        return  # no earlier run of ours here
+    if earlier:
+        raise OutputError(f"{folder} har resultatfiler fra en tidligere kørsel ({MANIFEST_NAME}), men "
+                          f"{WORKSHEET_NAME} mangler – teamets afkrydsninger ville ikke blive overført",
+                          hint=f"læg {WORKSHEET_NAME} tilbage i mappen, eller kør med --force for at begynde på et "
+                               "nyt ark uden afkrydsninger")
 
 
 def read_previous_worksheet(path: Path) -> PreviousWorksheet:

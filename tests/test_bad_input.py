@@ -187,7 +187,7 @@ def test_file_and_config_problems_stop_with_one_clear_message(batch_dir: Path, s
 def test_output_folder_that_cannot_be_created_is_exit_4(batch_dir: Path) -> None:
     (batch_dir / "fil").write_text("x")
     result = run_batch(batch_dir, out=batch_dir / "fil" / "ud")
-    assert result.exit_code == 4 and "Fejl: Resultatmappen kan ikke skrives" in result.output
+    assert result.exit_code == 4 and "Fejl: Resultatmappen" in result.output and "er ikke en mappe" in result.output
     assert "vælg en anden mappe med --out" in result.output
 
 
@@ -201,10 +201,11 @@ def test_output_that_would_overwrite_an_input_is_exit_4(batch_dir: Path) -> None
     assert (batch_dir / "ud" / "ledger.csv").read_text(encoding="cp1252").startswith("CPR-nr.;")
 
 
-def test_output_folder_given_as_a_file_is_a_usage_error(batch_dir: Path) -> None:
+def test_output_folder_given_as_a_file_is_an_output_error(batch_dir: Path) -> None:
     (batch_dir / "fil").write_text("x")
     result = run_batch(batch_dir, out="fil")
-    assert result.exit_code == 2 and "is a file" in result.output
+    assert result.exit_code == 4 and "er en fil, ikke en mappe" in result.output
+    assert (batch_dir / "fil").read_text() == "x"
 
 
 # ---- file problems the run survives: it goes on, and says so ---------------------------------------

@@ -120,7 +120,7 @@ def test_output_folder_that_cannot_be_written_is_exit_4(batch_dir: Path) -> None
     blocker = batch_dir / "fil"
     blocker.write_text("x")
     result = run_batch(batch_dir, out=blocker / "ud")
-    assert result.exit_code == 4 and "Resultatmappen kan ikke skrives" in result.output
+    assert result.exit_code == 4 and f"{blocker} er ikke en mappe" in result.output
 
 
 def test_formula_like_text_never_becomes_a_formula(batch_dir: Path) -> None:

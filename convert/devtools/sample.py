@@ -47,6 +47,7 @@ __all__ = ["PlantedDefect", "generate_sample", "generate_sample_with_report", "C
            "ASSETS_FILE", "CASE_HEADER", "DOCUMENT_HEADER", "ASSET_HEADER", "MIN_CASES_WITH_DEFECTS"]
 
 CASES_FILE, DOCUMENTS_FILE, ASSETS_FILE = "sager.csv", "dokumenter.csv", "formue.csv"
+SAMPLE_FILES = (CASES_FILE, DOCUMENTS_FILE, ASSETS_FILE)
 CASE_HEADER = ("Sagsnr.;CPR-nr.;Navn;Sagstitel;Ydelse;Sagsstatus;Bevilget dato;Slutdato;Tillægsprocent;"
                "Pensionstype;Formue;Sagsbehandler;Overslag")
 DOCUMENT_HEADER = "Sagsnr.;Dokument-id;Dokumenttitel;Dokumenttype;Dokumentdato;Filnavn"

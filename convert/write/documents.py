@@ -14,6 +14,7 @@ from pathlib import Path
 from ..errors import OutputError
 from ..plan.staging import TO_COPY, StagingResult
 from ..progress import stage
+from .output_set import make_private_dirs
 
 
 def _copy(source: Path, target: Path) -> str:
@@ -42,8 +43,7 @@ def copy_staged_files(plan: StagingResult) -> StagingResult:
     root = plan.target_folder
     files = plan.files.copy()
     try:
-        root.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        root.mkdir(exist_ok=True, mode=0o700)
+        make_private_dirs(root)  # every folder it creates owner-only, the parents too (mkdir -p would make 0755)
         for i in files.index[files["status"].isin(TO_COPY)]:
             files.at[i, "sha256"] = _copy(plan.sources[i], root / str(files.at[i, "target"]))
     except OSError as exc:

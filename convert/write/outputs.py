@@ -19,13 +19,16 @@ from .worksheet.write import write_worksheet
 OUTPUT_NAMES = (WORKSHEET_NAME, NOTES_NAME, LEDGER_NAME, MANIFEST_NAME, REPORT_NAME)
 
 
-def write_outputs(batch: Batch, out_dir: Path, *, started: float | None = None) -> dict[str, Path]:
-    """Write worksheet, closing notes, ledger, report and manifest; all renamed into place at the end."""
+def write_outputs(batch: Batch, out_dir: Path, *, started: float | None = None,
+                  worksheet_checked: bool = False) -> dict[str, Path]:
+    """Write worksheet, closing notes, ledger, report and manifest; all renamed into place at the end.
+    `worksheet_checked`: the worksheet in the folder was read as the team's worksheet (or --force discards it), so
+    it may be replaced; every other existing file must be one the tool wrote."""
     import xlsxwriter.exceptions
 
     started = started if started is not None else time.time()
     refuse_overwriting_inputs(batch, Path(out_dir))
-    out = OutputSet(Path(out_dir))
+    out = OutputSet(Path(out_dir), trusted={WORKSHEET_NAME} if worksheet_checked else ())
     try:
         sheets = write_worksheet(batch, out.path(WORKSHEET_NAME))
         write_closing_notes(batch.cases, out.path(NOTES_NAME))
