@@ -16,13 +16,24 @@ from schemas import FieldSpec, fields_of
 
 from ..danish.parse import is_empty
 from ..errors import ConfigError, InputError
+from ..privacy import CPR_IN_TEXT
 from ..progress import stage
 from .columns import column_content, fits_field, suggest, why_not
 from .headers import normalise_header
 from .table import SOURCE_FILE, SOURCE_ROW, RawTable
 from .xlsx import sheet_with_headers
 
-LOOKS_LIKE_DATA = re.compile(r"[0-9]{6}-?[0-9]{4}|[0-9]{1,2}[-./][0-9]{1,2}[-./][0-9]{4}")  # CPR or date
+# a cell that is data, not a header: a CPR number (any spelling), a date (01-02-2024, 1.2.24, 2024-02-01) or a
+# document's file name
+LOOKS_LIKE_DATA = re.compile(
+    f"{CPR_IN_TEXT.pattern}"
+    r"|(?<![0-9])(?:[0-9]{1,2}(?P<dsep>[-./])[0-9]{1,2}(?P=dsep)(?:[0-9]{4}|[0-9]{2})|[0-9]{4}-[0-9]{1,2}-[0-9]{1,2})"
+    r"(?![0-9])"
+    r"|\.(?:pdf|docx?|xlsx?|msg|eml|txt|rtf|odt|tiff?|jpe?g|png|gif|html?|zip)$", re.IGNORECASE)
+_NUMBER = re.compile(r"[-+]?[0-9][0-9 .,\u00a0]*%?")  # 100, 45.000,00, 12 %
+# two capitalised words in a row ("Hans Knudsen"): shown as hidden, as it may be a person's name
+_NAME_SHAPED = re.compile(r"[A-ZÆØÅÄÖÜ][a-zæøåäöüé'’.-]+[ _][A-ZÆØÅÄÖÜ][a-zæøåäöüé'’.-]+")
+HIDDEN_HEADER = "(skjult)"
 BY_CONFIG, BY_ALIAS = "konfigurationen", "indbygget overskrift"
 
 
@@ -79,7 +90,7 @@ def map_columns(raw: RawTable, *, strict: bool = True) -> MappedTable:
         if not hits:
             raise ConfigError(
                 f"input.{spec.table}.columns.{field_name} = '{header}', men {name} har ingen kolonne med den overskrift",
-                hint="overskrifterne i filen er: " + ", ".join(repr(x) for x in raw.headers if x))
+                hint=_headers_hint(raw))
         claim(field_name, hits[0], BY_CONFIG)
     for f in fields_of(spec.table):
         if f.name in positions or f.name in spec.not_in_export:
@@ -124,26 +135,56 @@ def _refuse_missing(raw: RawTable, missing: list[FieldSpec]) -> None:
     if other := sheet_with_headers(spec, raw.meta, missing):  # the columns are there, on another sheet
         raise InputError(f"{name} mangler en påkrævet kolonne på arket '{raw.meta.get('sheet')}': {labels}. "
                          f"Arket '{other}' har kolonnerne", hint=f'sæt input.{spec.table}.sheet = "{other}"')
-    if any(LOOKS_LIKE_DATA.search(x) for x in raw.headers):  # never echo a data row: it holds a CPR
-        raise InputError(f"{name} mangler en påkrævet kolonne: {labels}. Linje {raw.meta.get('header_row')} "
-                         "ligner data (et CPR-nummer eller en dato), ikke en overskrift",
+    if header_row_looks_like_data(raw.headers):  # never echo a data row: it holds a CPR number or a name
+        raise InputError(f"{name} mangler en påkrævet kolonne: {labels}. {_data_row(raw)}",
                          hint="tag overskriftslinjen med i udtrækket, eller sæt "
                               f"input.{spec.table}.header_row til overskriftens linjenummer")
-    lines = candidate_lines(raw, [f.name for f in missing])
+    lines = candidate_lines(raw, [f.name for f in missing], exclude=hidden_headers(raw.headers))
     raise InputError(
         f"{name} mangler en påkrævet kolonne: {labels}",
         hint=(f"skriv i [input.{spec.table}.columns] fx\n" + "\n".join(f"    {line}" for line in lines)
               if lines else
               f"tilføj i [input.{spec.table}.columns] fx {missing[0].name} = \"<overskriften i jeres fil>\"")
-        + "\n  Overskrifterne i filen er: " + ", ".join(repr(x) for x in raw.headers if x))
+        + "\n  " + _first_upper(_headers_hint(raw)))
 
 
-def candidate_lines(raw: RawTable, fields: list[str]) -> list[str]:
+def header_row_looks_like_data(headers: list[str]) -> bool:
+    """The header row is a data row (a configured header_row pointing at data, an export without its header line):
+    a CPR number, a date or a file name in a cell, or two cells that are numbers."""
+    return (any(LOOKS_LIKE_DATA.search(h) for h in headers)
+            or sum(1 for h in headers if _NUMBER.fullmatch(h.strip())) >= 2)
+
+
+def hidden_headers(headers: list[str]) -> set[str]:
+    """Header cells never shown in a message: a number, or text shaped like a person's name."""
+    return {h for h in headers if h and (_NUMBER.fullmatch(h.strip()) or _NAME_SHAPED.search(h))}
+
+
+def _data_row(raw: RawTable) -> str:
+    return (f"Linje {raw.meta.get('header_row')} ligner data (et CPR-nummer, en dato, et filnavn eller tal), "
+            "ikke en overskrift")
+
+
+def _first_upper(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _headers_hint(raw: RawTable) -> str:
+    """The file's headers for a hint – never the cells of a data row, and a cell that may be a name as hidden."""
+    if header_row_looks_like_data(raw.headers):
+        return (f"{_data_row(raw).replace('Linje', 'linje', 1)}: tag overskriftslinjen med i udtrækket, eller sæt "
+                f"input.{raw.spec.table}.header_row til overskriftens linjenummer")
+    hidden = hidden_headers(raw.headers)
+    return "overskrifterne i filen er: " + ", ".join(HIDDEN_HEADER if x in hidden else repr(x) for x in raw.headers if x)
+
+
+def candidate_lines(raw: RawTable, fields: list[str], *, exclude: set[str] | frozenset[str] = frozenset()
+                    ) -> list[str]:
     """Paste-ready `field = "header"` lines for the wanted fields, from the file's unmapped columns, each with
-    the reason as a comment (header likeness and content; never a value from the file)."""
+    the reason as a comment (header likeness and content; never a value from the file, nor a header in `exclude`)."""
     taken = {normalise_header(h) for h in raw.spec.columns.values()}
     contents = {h: column_content(raw.frame[f"c{i}"]) for i, h in enumerate(raw.headers)
-                if h and normalise_header(h) not in taken}
+                if h and normalise_header(h) not in taken and h not in exclude}
     return [f"{s.line():<36} # {s.reason}" for s in suggest(raw.spec.table, contents, fields)]
 
 

@@ -3,7 +3,9 @@
 Counts per outcome and flag, the plan's key numbers and the charts a lead would rather look at than read:
 cases per caseworker, planned hours per day, age of the latest asset declaration, documents per category.
 Every number sits in a `data-metric` / `data-value` attribute, so tests read the report back and compare it
-with the worksheet. It holds no CPR number and no name: counts, case numbers of problem files and initials.
+with the worksheet. It holds no CPR number and no name: counts, initials, and the case and document numbers of
+problem files (never their file names, which often carry both; a CPR number or the citizen's name in a number is
+removed too).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from ..frames import single_row
 from ..plan.planning import SUMMARY_LABELS, days_off_between, plan_summary
 from ..plan.staging import STATUS_LABELS as FILE_STATUS
 from ..plan.staging import StagingResult
+from ..privacy import CPR_IN_TEXT, MASKED_IN_TEXT, remove_name
 from ..progress import stage
 
 REPORT_NAME = "rapport.html"
@@ -36,6 +39,14 @@ AGE_BUCKETS = ((0, 6, "Under 6 mdr."), (6, 12, "6–11 mdr."), (12, 24, "12–23
 NOT_DECLARED = "Ikke oplyst"
 HIGHLIGHT = {NOT_DECLARED, "Holdt tilbage", "Skal vurderes"}  # bars that need someone's attention
 OUTCOMES = tuple(OUTCOME_LABELS.items())
+NO_CPR, NO_NAME = "[CPR]", "[navn]"
+# what rapport.html says about a problem file instead of the reader's message (which names the file)
+STAGING_NOTES = {
+    "missing": "Filen findes ikke i dokumentmappen",
+    "unreadable": "Filen kan ikke læses, eller filnavnet peger uden for dokumentmappen",
+    "duplicate": "Samme indhold som et andet dokument på samme sag – ikke kopieret igen",
+    "not_in_plan": "En fil fra en tidligere kørsel med en anden plan – flyt eller slet den",
+}
 _CSS = """
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,Arial,sans-serif;margin:0;color:#1d2733;background:#f4f6f8}
 main{max-width:1100px;margin:0 auto;padding:24px}
@@ -267,16 +278,20 @@ def render_report(batch: Batch) -> str:
         + hbar_chart("documents_per_category", "Dokumenter pr. dokumentkategori", cats)
         + _numbers_table(cats, "documents_per_category", ("Kategori", "Dokumenter")) + "</section></div>")
     if batch.staging is not None:
-        sections.append(_staging_section(batch.staging))
+        names = {str(c): n for c, n in zip(batch.cases[C.case_id], batch.cases[C.name], strict=True)
+                 if isinstance(n, str)} if C.name in batch.cases else {}
+        sections.append(_staging_section(batch.staging, names))
     title = f"Konvertering til KP – {cfg.batch_name}"
     sub = " · ".join(x for x in (cfg.municipality, f"Startdato i KP {fmt_date(cfg.cutover_date)}",
                                  f"kp-convert {__version__}") if x)
-    return ("<!DOCTYPE html>\n<html lang=\"da\"><head><meta charset=\"utf-8\">"
+    page = ("<!DOCTYPE html>\n<html lang=\"da\"><head><meta charset=\"utf-8\">"
             "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
             f"<title>{escape(title)}</title><style>{_CSS}</style></head><body><main>"
             f"<h1>{escape(title)}</h1><p class=\"sub\">{escape(sub)}</p>{''.join(sections)}"
             "<p class=\"note\">Rapporten indeholder ingen CPR-numre og navne. Detaljerne står i konverteringsark.xlsx."
             "</p></main></body></html>\n")
+    # the promise holds whatever a caseworker column or a configured name holds: no CPR number in any spelling
+    return MASKED_IN_TEXT.sub(NO_CPR, CPR_IN_TEXT.sub(NO_CPR, page))
 
 
 def _plan_section(batch: Batch) -> str:
@@ -323,23 +338,54 @@ def _plan_section(batch: Batch) -> str:
     return "".join(parts)
 
 
-def _staging_section(staging: StagingResult) -> str:
+def _staging_section(staging: StagingResult, names: dict[str, str]) -> str:
+    """Counts per status and the files that need action, by case and document number: never a file name or the
+    reader's message (a file name often holds the citizen's name and CPR number; the Dokumentfiler sheet has it)."""
     counts = staging.counts()
     rows = [[(label, None), (fmt_int(counts.get(code, 0)), f"files.{code}")] for code, label in FILE_STATUS.items()]
     problems = staging.problems()
     shown = problems.head(500)
-    plist = [[(case, None), (doc, None), (FILE_STATUS[status], None), (message or target, None)]
-             for case, doc, status, message, target in zip(shown["case_id"], shown["document_id"], shown["status"],
-                                                            shown["message"], shown["target"], strict=True)]
+    plist = [[(_shown_id(case, names.get(case)), None), (_shown_id(doc, names.get(case)), None),
+              (FILE_STATUS[status], None), (note, None)]
+             for case, doc, status, note in zip(shown["case_id"], shown["document_id"], shown["status"],
+                                                _staging_notes(staging.files, shown, names), strict=True)]
     more = (f"<p class=note>Viser {len(shown)} af {len(problems)} – alle står på arket Dokumentfiler.</p>"
             if len(problems) > len(shown) else "")
     body = (_table(["Sag", "Dokument", "Status", "Besked"], plist, numeric_from=9) if plist
             else "<p>Ingen problemer: alle filer er fundet og lagt klar.</p>")
+    hidden = ("<p class=note>Filnavnene vises ikke her, da de kan indeholde CPR-numre og navne: de står på arket "
+              "Dokumentfiler i konverteringsark.xlsx.</p>" if plist else "")
     return ("<section><h2>Dokumentfiler lagt klar til træk-og-slip</h2>"
             f"<p class=note>Mappen {escape(staging.target_folder.name)}/ i resultatmappen: én mappe pr. batch og sag, "
             "filerne nummereret i rækkefølge og med dokumentkategorien i navnet.</p>"
-            + _table(["Status", "Filer"], rows) + f"<h3>Filer der kræver handling ({len(problems)})</h3>" + body + more
-            + "</section>")
+            + _table(["Status", "Filer"], rows) + f"<h3>Filer der kræver handling ({len(problems)})</h3>" + hidden
+            + body + more + "</section>")
+
+
+def _staging_notes(files: pd.DataFrame, shown: pd.DataFrame, names: dict[str, str]) -> list[str]:
+    """A fixed Danish note per problem file, with no text from the export but a document number."""
+    ok = files[~files["status"].isin(["duplicate", "not_in_plan"]) & files["sha256"].ne("")]
+    first: dict[tuple[str, str], str] = {}  # (case, content) -> the first document with it
+    for c, h, d in zip(ok["case_id"], ok["sha256"], ok["document_id"], strict=True):
+        first.setdefault((c, h), d)
+    notes = []
+    for case, status, filename, digest in zip(shown["case_id"], shown["status"], shown["filename"], shown["sha256"],
+                                              strict=True):
+        if status == "missing" and (not isinstance(filename, str) or not filename.strip()):
+            notes.append("Filnavnet mangler i dokumentudtrækket")
+        elif status == "duplicate" and (case, digest) in first:
+            doc = _shown_id(first[(case, digest)], names.get(case))
+            notes.append(f"Samme indhold som dokument {doc} på samme sag – ikke kopieret igen")
+        else:
+            notes.append(STAGING_NOTES[status])
+    return notes
+
+
+def _shown_id(text: object, name: str | None) -> str:
+    """A case or document number as rapport.html may show it: a CPR number in it removed, and the words of the
+    citizen's own name (an ESDH that builds numbers from names)."""
+    shown = MASKED_IN_TEXT.sub(NO_CPR, CPR_IN_TEXT.sub(NO_CPR, "" if text is None or text is pd.NA else str(text)))
+    return remove_name(shown, name, NO_NAME) if name else shown
 
 
 @stage("report", "Skriver rapport.html")
