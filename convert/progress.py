@@ -110,7 +110,19 @@ class StageClock:
                 "sheets": self.sheets}
 
     def _write(self, text: str) -> None:
+        """Progress names stages and input files: a CPR in a file name is masked as on every console line, and a
+        character the console cannot show is replaced."""
+        from .privacy import scrub_cpr_text
+
         assert self.stream is not None
+        text = scrub_cpr_text(text)
+        encoding = getattr(self.stream, "encoding", None) or "utf-8"
+        try:
+            text.encode(encoding)
+        except UnicodeEncodeError:
+            text = text.encode(encoding, "replace").decode(encoding)
+        except LookupError:
+            pass
         self.stream.write(text)
         self.stream.flush()
 

@@ -50,6 +50,20 @@ def test_long_run_on_a_terminal_shows_each_stage(monkeypatch: pytest.MonkeyPatch
     assert text.endswith("s\n") or text.rstrip(" ").endswith("\r")  # the live line is cleared at the end
 
 
+def test_progress_lines_mask_a_cpr_and_survive_the_console_encoding(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A stage label may name an input file, and a file name may hold a CPR number; a Latin-1 console has no '–'."""
+    monkeypatch.setattr(progress, "DISPLAY_AFTER", 0.0)
+    monkeypatch.setattr(progress, "_TICK", 0.01)
+    raw = io.BytesIO()
+    out = io.TextIOWrapper(raw, encoding="latin-1")
+    out.isatty = lambda: True  # type: ignore[method-assign]
+    with StageClock(display=True, stream=out):
+        with stage_block("read:x", "Læser sager – 010150–1234 Hans.csv"):
+            time.sleep(0.05)
+    text = raw.getvalue().decode("latin-1")
+    assert "Læser sager ? 010150-xxxx" in text and "1234" not in text
+
+
 @pytest.mark.parametrize("stream, after", [(io.StringIO(), 0.0), (Terminal(), 60.0)])
 def test_silent_off_a_terminal_and_on_short_runs(monkeypatch: pytest.MonkeyPatch, stream: io.StringIO,
                                                  after: float) -> None:
