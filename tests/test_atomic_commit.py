@@ -239,3 +239,13 @@ def _dead_pid() -> int:
         os._exit(0)
     os.waitpid(pid, 0)
     return pid
+
+
+def test_a_document_with_the_municipality_as_author_is_still_recognised_by_its_description(tmp_path: Path) -> None:
+    import docx
+
+    for comment, ours in (("Lavet af kp-convert", True), ("Kommunens eget notat", False)):
+        doc = docx.Document()
+        doc.core_properties.author, doc.core_properties.comments = "Eksempel Kommune", comment
+        doc.save(str(tmp_path / "bestilling.docx"))
+        assert written_by_kp_convert(tmp_path / "bestilling.docx") is ours, comment

@@ -43,6 +43,8 @@ _LEFTOVER = re.compile(r"^\.(?P<name>.+)\.(?P<kind>tmp|previous)-(?P<pid>[0-9]+)
 _OWN_FOLDER = re.compile(rf"^(?:{re.escape(TEMP_FOLDER_PREFIX)}|\.kp-convert-probe-)(?P<pid>[0-9]+)$")
 _JOURNAL = re.compile(rf"^{re.escape(JOURNAL_PREFIX)}(?P<pid>[0-9]+)\.json$")
 _CREATOR = re.compile(rf"<(?:\w+:)?creator\b[^>]*>\s*{re.escape(MARKER)}\s*</")  # docProps/core.xml, any prefix
+# documents that carry the municipality as author say who made them in their description ("Lavet af kp-convert")
+_MADE_BY = re.compile(rf"<(?:\w+:)?description\b[^>]*>[^<]*\b{re.escape(MARKER)}\b[^<]*</")
 _STALE_JOURNAL_SECONDS = 600  # a commit takes seconds: an older journal of a 'running' PID is a reused PID
 
 
@@ -329,14 +331,14 @@ def _running(pid: int, evidence: Path) -> bool:
 # ---- whose file is it? ---------------------------------------------------------------------------------------
 
 def written_by_kp_convert(path: Path, *, like: Path | None = None) -> bool:
-    """Did the tool write `path`? Workbooks and Word files carry the author 'kp-convert' (kept by Excel, Word and
-    LibreOffice when the team saves them); text files carry the marker near the top, or begin with the same
+    """Did the tool write `path`? Workbooks and Word files carry the author 'kp-convert' or the description
+    'Lavet af kp-convert' (both kept by Excel, Word and LibreOffice when the team saves them); text files carry the marker near the top, or begin with the same
     first line as the file about to replace them (`like`: a CSV with the tool's own header)."""
     try:
         if zipfile.is_zipfile(path):
             with zipfile.ZipFile(path) as z:
                 core = z.read("docProps/core.xml").decode("utf-8", "replace")
-            return _CREATOR.search(core) is not None
+            return _CREATOR.search(core) is not None or _MADE_BY.search(core) is not None
         with path.open("rb") as fh:
             head = fh.read(16384)
     except (OSError, KeyError, zipfile.BadZipFile):
