@@ -1,0 +1,129 @@
+"""The worksheet read with python-calamine (Rust): the same rows as `read.read_worksheet`, about ten times faster.
+
+Same contract as `read.read_worksheet` (`WorksheetRows`: SHEET, ROW, CASE_ID, then one column per header; sheets by
+name, columns by normalised header, each row with its Excel row number) and every value as openpyxl's read-only
+mode gives it: a date cell as a `datetime`, a whole number as an `int`, other numbers as `float`, text as typed,
+an empty cell as None. calamine reads the sheet XML in Rust and hands over one list per row, so a re-run, a
+reconciliation and `--update-worksheet` no longer spend seconds in openpyxl's per-cell Python.
+
+One difference, by design: a column right of the headers that holds no value in any row (only a formatted empty
+cell, which openpyxl reports as a cell and calamine does not) is not read; it holds nothing to carry over.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+from collections.abc import Sequence
+from pathlib import Path
+
+import pandas as pd
+
+from ...errors import InputError, OutputError
+from ...read.headers import normalise_header
+from ...read.xlsx import cell_text
+from .layout import CASE_ID, CASE_SHEET, CHECKLIST_HEADERS, CONTEXT, REASON, W, is_part_of
+from .read import HEADER_SCAN_ROWS, ROW, SHEET, WorksheetRows, case_key, empty_rows, filled
+
+_CASE_ID_KEY = normalise_header(CASE_ID)
+_KNOWN = {normalise_header(h): h for h in (*W.to_schema().columns, *CHECKLIST_HEADERS, *CONTEXT, REASON)}
+_EXACT_INT = 2**53  # openpyxl reads a number written without a decimal point as int; calamine gives a float
+
+
+def read_worksheet_fast(path: Path, *, sheets: tuple[str, ...] = (CASE_SHEET,), hint: str | None = None
+                        ) -> WorksheetRows:
+    """`read.read_worksheet` with calamine: the same sheets, rows, columns, values and errors."""
+    from python_calamine import CalamineWorkbook  # heavy: only when a worksheet is read
+
+    name = path.name
+    try:
+        data = Path(path).read_bytes()
+        wb = CalamineWorkbook.from_filelike(io.BytesIO(data))
+    except PermissionError:
+        raise OutputError(f"{name} er låst af et andet program (er det åbent i Excel?) – luk det og kør igen"
+                          ) from None
+    except FileNotFoundError:
+        raise InputError(f"Konverteringsarket findes ikke: {path}", hint=hint) from None
+    except Exception as exc:  # noqa: BLE001 – calamine raises its own kinds (and OSError) on a damaged file
+        raise InputError(f"Konverteringsarket {path} kan ikke læses – filen er beskadiget eller ikke et regneark "
+                         f"({type(exc).__name__})", hint=hint) from None
+    try:
+        names = list(wb.sheet_names)
+        if not any(is_part_of(n, CASE_SHEET) for n in names):
+            raise InputError(f"{name} har intet ark '{CASE_SHEET}' (arkene hedder: {', '.join(names)})", hint=hint)
+        wanted = [n for n in names if any(is_part_of(n, s) for s in sheets)]
+        parts, columns = [], {}
+        for sheet in wanted:
+            try:
+                values = wb.get_sheet_by_name(sheet).to_python(skip_empty_area=False)  # row 0 is Excel's row 1
+            except Exception as exc:  # noqa: BLE001 – a damaged sheet inside a readable zip
+                raise InputError(f"Konverteringsarket {path}, ark '{sheet}', kan ikke læses – filen er beskadiget "
+                                 f"({type(exc).__name__})", hint=hint) from None
+            frame, columns[sheet] = _sheet_rows(values, sheet, name, hint)
+            parts.append(frame)
+    finally:
+        wb.close()
+    rows = pd.concat(parts, ignore_index=True) if parts else empty_rows()
+    return WorksheetRows(Path(path), hashlib.sha256(data).hexdigest(), wanted, rows, columns)
+
+
+def _sheet_rows(values: Sequence[Sequence[object]], title: str, name: str, hint: str | None
+                ) -> tuple[pd.DataFrame, dict[str, int]]:
+    header_at = next((r for r, row in enumerate(values[:HEADER_SCAN_ROWS])
+                      if any(normalise_header(cell_text(_as_openpyxl(v)).strip()) == _CASE_ID_KEY for v in row)),
+                     None)
+    if header_at is None:
+        raise InputError(f"{name}, ark '{title}': overskriften '{CASE_ID}' findes ikke i de første "
+                         f"{HEADER_SCAN_ROWS} rækker, så rækkerne kan ikke kobles til sagerne", hint=hint)
+    header = [cell_text(_as_openpyxl(v)).strip() for v in values[header_at]]
+    numbers: list[int] = []
+    records: list[list[object]] = []
+    for r in range(header_at + 1, len(values)):
+        row = values[r]
+        if any(filled(v) for v in row):
+            numbers.append(r + 1)
+            records.append([_as_openpyxl(v) for v in row])
+    # openpyxl's width: the header and every row with a value, to its last cell (an empty formatted cell has none)
+    width = max([_last_filled(header), *(_last_filled(v) for v in records)])
+    names = _column_names(header[:width] + [""] * (width - len(header)))
+    data = {n: [v[i] if i < len(v) else None for v in records] for i, n in enumerate(names)}
+    frame = pd.DataFrame(data, dtype=object)
+    key = frame[CASE_ID].map(case_key) if len(frame) else pd.Series(dtype=object)
+    out = pd.concat([pd.DataFrame({SHEET: title, ROW: numbers, CASE_ID: key}, dtype=object),
+                     frame.drop(columns=CASE_ID)], axis=1).astype({ROW: "int64"})
+    return out, {n: i for i, n in enumerate(names, start=1)}
+
+
+def _as_openpyxl(v: object) -> object:
+    """A calamine value as openpyxl's read-only mode gives it."""
+    if v == "":
+        return None  # calamine's empty cell (and an empty text cell, which openpyxl also reads as nothing to use)
+    if isinstance(v, float):
+        return int(v) if v.is_integer() and -_EXACT_INT < v < _EXACT_INT else v
+    if isinstance(v, dt.date) and not isinstance(v, dt.datetime):
+        return dt.datetime(v.year, v.month, v.day)  # a date cell: openpyxl gives midnight of that day
+    return v
+
+
+def _last_filled(row: Sequence[object]) -> int:
+    """1 + the index of the last cell that holds a value (0 for none)."""
+    for i in range(len(row) - 1, -1, -1):
+        if row[i] is not None and row[i] != "":
+            return i + 1
+    return 0
+
+
+def _column_names(header: list[str]) -> list[str]:
+    """As `read._column_names`: the tool's own headers by their canonical text, blank ones by letter, repeats
+    numbered."""
+    from openpyxl.utils import get_column_letter
+
+    names: list[str] = []
+    for i, h in enumerate(header, start=1):
+        n = _KNOWN.get(normalise_header(h), h) if h else f"Kolonne {get_column_letter(i)}"
+        base, k = n, 2
+        while n in names:
+            n, k = f"{base} ({k})", k + 1
+        names.append(n)
+    return names
