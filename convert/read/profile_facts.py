@@ -85,7 +85,7 @@ def selection_profile(mapped: MappedTable, spec: InputSpec, config: Config) -> S
         running = pd.Series(True, index=frame.index)  # as the run: no status column = every case running
     by_field, foot = {}, None
     for name in (f for f in sel.match_fields if f in have):
-        hit = frame[name].astype("string").str.contains(sel.foot_care_pattern, na=False).astype(bool)
+        hit = sel.foot_care_pattern.contains(frame[name])
         by_field[name] = int(hit.sum())
         foot = hit if foot is None else foot | hit
     end_counts, not_ended = None, None

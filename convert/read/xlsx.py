@@ -125,22 +125,55 @@ def xlsx_records(spec: InputSpec, data: bytes) -> tuple[Records, dict[str, objec
         with zipfile.ZipFile(io.BytesIO(data)) as package:
             percent = _has_percent_style(package)
             formulas = _formulas_without_result(package.read(_sheet_part(package, ws.title)))
-        shown = _cell_reader() if percent else cell_text
-        records: list[list[str]] = []
-        starts: list[int] = []
-        for excel_row, row in enumerate(ws.iter_rows(values_only=not percent), start=1):
-            cells = [shown(c) for c in row]
-            if any(c.strip() for c in cells):
-                records.append(cells)
-                starts.append(excel_row)
+        records, starts = _used_rows(ws, _cell_reader() if percent else cell_text, values_only=not percent)
         sheet_name = ws.title
     finally:
         wb.close()
     if formulas and not records:  # every cell a formula without a result: not 'no data'
         raise _formula_error(f"{spec.name}, ark '{sheet_name}'", formulas, "")
-    return (Records(pa.array(records, type=LISTS), np.array(starts, dtype=np.int64)),
+    out = Records(pa.array(records, type=LISTS), np.array(starts, dtype=np.int64))
+    return (_header_to_used_width(spec, out, max(map(len, records), default=0)),
             {"format": "xlsx", "sheet": sheet_name, "sheets": sheets, "encoding": "", "delimiter": "",
              "warnings": warnings, FORMULA_CELLS: formulas})
+
+
+def _used_rows(ws: Any, shown: Callable[[Any], str], *, values_only: bool) -> tuple[list[list[str]], list[int]]:
+    """The non-empty rows (with their Excel row numbers), each cut after its last cell with a value.
+
+    The used range is found from the cells, not from the sheet's declared dimension: openpyxl pads every row to the
+    declared width and yields every row up to the declared height, so one stray cell in column 16,000 (or a sheet
+    that declares A1:XFD1048576) made a 300-row export 5 million cells."""
+    ws.reset_dimensions()  # rows as they are in the file: no padding to a declared width, no rows past the last
+    records: list[list[str]] = []
+    starts: list[int] = []
+    for excel_row, row in enumerate(ws.iter_rows(values_only=values_only), start=1):
+        end = len(row)
+        while end and (row[end - 1] if values_only else row[end - 1].value) is None:
+            end -= 1  # an empty cell the file lists (a styled one): trailing, so not part of the row
+        cells = [shown(c) for c in row[:end]]
+        while cells and not cells[-1]:
+            cells.pop()
+        if any(c.strip() for c in cells):
+            records.append(cells)
+            starts.append(excel_row)
+    return records, starts
+
+
+def _header_to_used_width(spec: InputSpec, records: Records, width: int) -> Records:
+    """The header row padded to the sheet's used width, as Excel shows it: a value right of the last header is then
+    data under a blank header (said, not used) like any other, never a line longer than its header. Only that row
+    is padded: a stray far cell costs one row of blanks, not one per row."""
+    from .table import find_header  # table imports this module
+
+    if not len(records):
+        return records
+    h = find_header(spec, records)  # padding adds only blank cells: the same row is found again
+    header = records.fields[h].as_py()
+    if len(header) >= width:
+        return records
+    padded = pa.array([header + [""] * (width - len(header))], type=LISTS)
+    return Records(pa.concat_arrays([records.fields.slice(0, h), padded, records.fields.slice(h + 1)]),
+                   records.starts)
 
 
 def _chosen_sheet(spec: InputSpec, wb: Workbook) -> tuple[Any, list[str]]:
@@ -244,6 +277,7 @@ def sheet_with_headers(spec: InputSpec, meta: Mapping[str, object], fields: Sequ
         for ws in wb.worksheets:
             if ws.title == meta.get("sheet"):
                 continue
+            ws.reset_dimensions()  # the cells there, not the declared width (see _used_rows)
             for row in ws.iter_rows(max_row=HEADER_SCAN_ROWS, values_only=True):
                 cells = {normalise_header(cell_text(v)) for v in row}
                 if all(w & cells for w in wanted):

@@ -49,7 +49,7 @@ def foot_care_rows(kp: pd.DataFrame, settings: ReconcileSettings, present: set[s
     fields = [f for f in settings.match_fields if f in present]
     foot = pd.Series(False, index=kp.index)
     for f in fields:
-        foot |= kp[f].str.contains(settings.foot_care_pattern, na=False).astype(bool)
+        foot |= settings.foot_care_pattern.contains(kp[f])
     ignore = {s.casefold() for s in settings.ignore_statuses}
     ignored = _norm(kp["status"]).isin(ignore) if ignore else pd.Series(False, index=kp.index)
     where = " eller ".join({"case_type": "sagstypen", "title": "titlen"}[f] for f in fields)

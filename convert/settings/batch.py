@@ -21,11 +21,15 @@ from ..codes import FLAGS
 from ..errors import ConfigError
 from .inputs import InputSpec, parse_input
 from .order import LETTER_SCHEMA, ORDER_SCHEMA, LetterSettings, OrderSettings, parse_letter, parse_order
+from .pattern import Pattern, compile_pattern
 from .planning import PlanSettings, parse_planning
 from .reconcile import ReconcileSettings, build_reconcile_settings
-from .toml import REQUIRED, Schema, as_table, check_section, compile_pattern, parse_date, template_fields, unknown_key
+from .toml import REQUIRED, Schema, as_table, check_number, check_section, parse_date, template_fields, unknown_key
 
 # Confirmed asset limits (formuegrænse, kr.) from DOMAIN.md; 2025 on must be entered by the user.
+# An entered limit is at most 10 million kr. (the real ones are about 100.000): inf, nan and 1e300 load from TOML
+# but overflow the øre sums.
+ASSET_LIMIT_MAX = 10_000_000
 DEFAULT_ASSET_LIMITS: dict[int, int] = {2019: 87_700, 2020: 89_800, 2021: 91_900, 2022: 93_000,
                                         2023: 95_800, 2024: 99_200}
 
@@ -52,15 +56,15 @@ UNCATEGORISED = "Skal vurderes"
 @dataclass(frozen=True)
 class CategoryRule:
     category: str
-    title_pattern: re.Pattern[str] | None
-    type_pattern: re.Pattern[str] | None
+    title_pattern: Pattern | None
+    type_pattern: Pattern | None
 
 
 @dataclass(frozen=True)
 class Selection:
     """`[selection]`: which cases are running foot-care grants."""
 
-    foot_care_pattern: re.Pattern[str]
+    foot_care_pattern: Pattern
     match_fields: tuple[str, ...]
     active_statuses: tuple[str, ...]
     include_time_limited: bool
@@ -147,9 +151,9 @@ def _parse_asset_limits(data: Any) -> dict[int, int]:
     for year, limit in data.items():
         if not re.fullmatch(r"(19|20)\d\d", str(year)):
             raise ConfigError(f"'asset_limits.{year}': nøglen skal være et årstal, fx 2025")
-        if isinstance(limit, bool) or not isinstance(limit, int | float) or limit <= 0:
-            raise ConfigError(f"'asset_limits.{year}' skal være et positivt beløb i kr., men er {limit!r}")
-        limits[int(year)] = int(round(limit))
+        kr = check_number(limit, f"asset_limits.{year}", low=1, high=ASSET_LIMIT_MAX, unit="kr.",
+                          what="et positivt beløb i kr.", hint="skriv grænsen i hele kroner, fx 2025 = 102600")
+        limits[int(year)] = int(round(kr))
     return limits
 
 

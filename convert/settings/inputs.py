@@ -9,7 +9,7 @@ from typing import Any
 from schemas import TableName, fields_of
 
 from ..errors import ConfigError
-from .toml import REQUIRED, Schema, check_section, unknown_key
+from .toml import REQUIRED, Schema, check_integer, check_section, unknown_key
 
 INPUT_KEYS: Schema = {
     "path": (str, REQUIRED),
@@ -20,6 +20,7 @@ INPUT_KEYS: Schema = {
     "columns": (dict, {}),
     "not_in_export": (list, []),  # fields the export has no column for, said out loud (not a mapping forgotten)
 }
+MAX_HEADER_ROW = 1_048_576  # Excel's last row
 ENCODINGS = {"auto", "utf-8", "utf-8-sig", "cp1252", "windows-1252", "iso-8859-1", "latin-1", "utf-16"}
 DELIMITERS = {"auto": "auto", ";": ";", ",": ",", "\t": "\t", "tab": "\t", "|": "|"}
 
@@ -52,8 +53,8 @@ def parse_input(table: TableName, data: Any, base: Path) -> InputSpec:
                           hint=f"brug en af {', '.join(sorted(ENCODINGS))}")
     if d["delimiter"] not in DELIMITERS:
         raise ConfigError(f"'{where}delimiter' er ukendt: {d['delimiter']!r}", hint="brug auto, ';', ',' eller tab")
-    if d["header_row"] < 0:
-        raise ConfigError(f"'{where}header_row' skal være 0 (find selv) eller et rækkenummer fra 1")
+    check_integer(d["header_row"], f"{where}header_row", low=0, high=MAX_HEADER_ROW,
+                  hint="skriv 0 (find selv) eller overskriftens rækkenummer fra 1")
     valid_fields = {f.name for f in fields_of(table)}
     columns: dict[str, str] = {}
     for canon, header in d["columns"].items():

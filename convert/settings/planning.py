@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigError
-from .toml import REQUIRED, check_section, parse_date, unknown_key
+from .toml import REQUIRED, check_integer, check_number, check_section, parse_date, unknown_key
 
 # ASSUMPTION (no measured figures exist): creating a grant in KP by hand with the manipulated application date,
 # writing the closing note in ESDH and ticking the checklist; per document: save, drag in, choose the category.
@@ -21,6 +21,13 @@ DEFAULT_MINUTES_PER_CASE = 15.0
 DEFAULT_MINUTES_PER_DOCUMENT = 2.0
 DEFAULT_EXTRA_MINUTES_FLAGGED = 10.0  # ASSUMPTION: a flagged case needs a look before it is created
 DEFAULT_BATCH_SIZE = 25
+
+# Bounds of the numbers (a mistake that loads would crash or hang the plan: nan minutes, 0.0001 hours a day spread
+# over centuries). Minutes: a case, a document or a flag's extra look takes at most a working day. Hours: a
+# caseworker gives the conversion at least half an hour a day (0 = none: they get no cases) and at most 24.
+MAX_MINUTES = 480.0
+MIN_HOURS_PER_DAY, MAX_HOURS_PER_DAY = 0.5, 24.0
+MAX_BATCH_SIZE = 10_000
 
 ORDER_KEYS = ("esdh_caseworker", "oldest_asset_declaration", "case_id")
 FLAGGED_MODES = ("first", "with_others", "hold_back")
@@ -62,8 +69,9 @@ class PlanSettings:
 
     def with_caseworker(self, name: str, hours_per_day: float, weekdays: tuple[int, ...] = (0, 1, 2, 3, 4)
                         ) -> PlanSettings:
-        """The same settings with one more caseworker (for 'what if' questions)."""
-        return replace(self, caseworkers=(*self.caseworkers, Caseworker(name, float(hours_per_day), weekdays)))
+        """The same settings with one more caseworker (for 'what if' questions); hours bounded as in the config."""
+        hours = check_hours_per_day(hours_per_day, "hours_per_day")
+        return replace(self, caseworkers=(*self.caseworkers, Caseworker(name, hours, weekdays)))
 
 
 _CASEWORKER_KEYS: dict[str, tuple[Any, Any]] = {
@@ -117,12 +125,18 @@ def parse_weekdays(values: list[Any], where: str) -> tuple[int, ...]:
     return tuple(sorted(out))
 
 
-def _non_negative(d: dict[str, Any], key: str, where: str) -> float:
-    if isinstance(d[key], bool):  # TOML true is an int to Python
-        raise ConfigError(f"'{where}{key}' skal være et tal, men er {d[key]!r}")
-    if d[key] < 0:
-        raise ConfigError(f"'{where}{key}' må ikke være negativ, men er {d[key]!r}")
-    return float(d[key])
+def _minutes(d: dict[str, Any], key: str) -> float:
+    return check_number(d[key], f"planning.{key}", low=0, high=MAX_MINUTES, unit="minutter",
+                        hint="skriv minutterne som et tal fra 0 til 480 (en arbejdsdag)")
+
+
+def check_hours_per_day(hours: Any, where: str) -> float:
+    """0 (no hours: the caseworker gets no cases), or from half an hour to 24 hours."""
+    hint = "skriv timerne pr. dag som et tal fra 0,5 til 24 (0 = ingen timer)"
+    value = check_number(hours, where, low=0, high=MAX_HOURS_PER_DAY, unit="timer", hint=hint)
+    if 0 < value < MIN_HOURS_PER_DAY:
+        raise ConfigError(f"'{where}' skal være 0 eller mindst en halv time (0,5), men er {hours!r}", hint=hint)
+    return value
 
 
 def _caseworker(data: Any, i: int) -> Caseworker:
@@ -132,9 +146,7 @@ def _caseworker(data: Any, i: int) -> Caseworker:
     d = check_section(data, _CASEWORKER_KEYS, where)
     if not d["name"].strip():
         raise ConfigError(f"'{where}name' må ikke være tom")
-    hours = _non_negative(d, "hours_per_day", where)
-    if hours > 24:
-        raise ConfigError(f"'{where}hours_per_day' er mere end 24 timer: {hours!r}")
+    hours = check_hours_per_day(d["hours_per_day"], where + "hours_per_day")
     return Caseworker(name=d["name"].strip(), hours_per_day=hours,
                       weekdays=parse_weekdays(d["weekdays"], where + "weekdays"),
                       days_off=parse_days(d["days_off"], where + "days_off"))
@@ -154,8 +166,7 @@ def parse_planning(data: Any, base: Path, flag_codes: list[str]) -> PlanSettings
     for code in d["attention_flags"]:
         if code not in flag_codes:
             raise unknown_key(str(code), flag_codes, "planning.attention_flags: ")
-    if d["batch_size"] < 1:
-        raise ConfigError(f"'planning.batch_size' skal være mindst 1, men er {d['batch_size']!r}")
+    check_integer(d["batch_size"], "planning.batch_size", low=1, high=MAX_BATCH_SIZE)
     workers = tuple(_caseworker(w, i) for i, w in enumerate(d["caseworkers"], start=1))
     names = [w.name.casefold() for w in workers]
     if len(set(names)) != len(names):
@@ -163,9 +174,9 @@ def parse_planning(data: Any, base: Path, flag_codes: list[str]) -> PlanSettings
     return PlanSettings(
         caseworkers=workers,
         start_date=parse_date(d["start_date"], "planning.start_date") if d["start_date"] else None,
-        minutes_per_case=_non_negative(d, "minutes_per_case", "planning."),
-        minutes_per_document=_non_negative(d, "minutes_per_document", "planning."),
-        extra_minutes_flagged=_non_negative(d, "extra_minutes_flagged", "planning."),
+        minutes_per_case=_minutes(d, "minutes_per_case"),
+        minutes_per_document=_minutes(d, "minutes_per_document"),
+        extra_minutes_flagged=_minutes(d, "extra_minutes_flagged"),
         batch_size=d["batch_size"],
         order=tuple(dict.fromkeys(order)),
         flagged=d["flagged"],

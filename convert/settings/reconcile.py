@@ -8,7 +8,6 @@ until the user enters them.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -17,7 +16,8 @@ from schemas import TableName, fields_of
 
 from ..errors import ConfigError
 from .inputs import InputSpec, parse_input
-from .toml import Schema, check_section, compile_pattern
+from .pattern import Pattern, compile_pattern
+from .toml import Schema, check_section
 
 DEFAULT_KP_FOOT_CARE_PATTERN = r"fodbehandling|fodpleje|fodterapi"  # default: KP's case-type names are open
 DEFAULT_CLOSING_NOTE_MARKER = "behandles i KP"  # default: a phrase of the default closing note
@@ -41,7 +41,7 @@ class ReconcileSettings:
     esdh_export: InputSpec | None  # optional
     worksheet: Path
     output_folder: Path | None  # None: the worksheet's folder
-    foot_care_pattern: re.Pattern[str]
+    foot_care_pattern: Pattern
     match_fields: tuple[str, ...]
     expected_case_type: str  # "" = not checked
     expected_title: str  # "" = not checked

@@ -3,13 +3,18 @@
 A schema maps each key to (type or types, default); `REQUIRED` as the default makes the key mandatory. An unknown
 key is an error that suggests the nearest valid key, a wrong type names the key and the expected type. Messages
 are Danish: the person who wrote the configuration reads them.
+
+Values are bounded here too, so that nothing that loads can crash later: TOML allows `inf` and `nan`, a huge number
+overflows a sum or a date, and a date outside pandas' range (1677–2262) fails on the first comparison. Every date
+lies from 2000-01-01 to 2099-12-31 (a conversion to KP happens in this century), every number is finite and within
+the range its section gives.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import difflib
-import re
+import math
 import string
 from typing import Any
 
@@ -17,6 +22,11 @@ from ..errors import ConfigError
 
 REQUIRED = object()  # a schema default: the key must be given
 Schema = dict[str, tuple[Any, Any]]
+
+# Every date of the configuration (cut-over, planning start, days off): inside pandas' Timestamp range with room for
+# the plan to run on for years, and sane for a conversion to KP.
+EARLIEST_DATE = dt.date(2000, 1, 1)
+LATEST_DATE = dt.date(2099, 12, 31)
 
 
 def unknown_key(key: str, valid: set[str] | list[str], where: str) -> ConfigError:
@@ -57,26 +67,62 @@ def as_table(value: Any, name: str) -> dict[str, Any]:
     return value
 
 
-def compile_pattern(pattern: str, where: str) -> re.Pattern[str]:
-    try:
-        return re.compile(pattern, re.IGNORECASE)
-    except re.error as exc:
-        raise ConfigError(f"'{where}' er ikke et gyldigt regulært udtryk: {pattern!r} ({exc})") from None
-
-
 def parse_date(value: str | dt.date, where: str = "batch.cutover_date") -> dt.date:
-    """A TOML date, or text as 2027-01-04, 04-01-2027, 04.01.2027 or 04/01/2027."""
+    """A TOML date, or text as 2027-01-04, 04-01-2027, 04.01.2027 or 04/01/2027; from 2000 to 2099."""
     if isinstance(value, dt.datetime):
-        return value.date()
+        return check_date(value.date(), where)
     if isinstance(value, dt.date):
-        return value
+        return check_date(value, where)
     text = value.strip()
     for fmt in ("%Y-%m-%d", "%d-%m-%Y", "%d.%m.%Y", "%d/%m/%Y"):
         try:
-            return dt.datetime.strptime(text, fmt).date()
+            day = dt.datetime.strptime(text, fmt).date()
         except ValueError:
             continue
+        return check_date(day, where)
     raise ConfigError(f"'{where}' er ikke en gyldig dato: {value!r}", hint="skriv fx 2027-01-04 eller 04-01-2027")
+
+
+def check_date(day: dt.date, where: str) -> dt.date:
+    """A date from EARLIEST_DATE to LATEST_DATE: year 1 or 9999 loads from TOML, and overflows pandas later."""
+    if not EARLIEST_DATE <= day <= LATEST_DATE:
+        raise ConfigError(f"'{where}' skal ligge fra {_date_text(EARLIEST_DATE)} til {_date_text(LATEST_DATE)}, men er "
+                          f"{_date_text(day)}", hint="tjek årstallet, fx 2027-01-04")
+    return day
+
+
+def _date_text(day: dt.date) -> str:
+    return f"{day.day:02d}-{day.month:02d}-{day.year:04d}"  # strftime drops the zeros of year 1
+
+
+def check_number(value: Any, where: str, *, low: float, high: float, unit: str = "", what: str = "et tal",
+                 hint: str | None = None) -> float:
+    """A finite number from `low` to `high` (both included). TOML's true is an int to Python: not a number here."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or (
+            isinstance(value, float) and not math.isfinite(value)):
+        raise ConfigError(f"'{where}' skal være {what}, men er {value!r}", hint=hint)
+    if value < 0 <= low:
+        raise ConfigError(f"'{where}' må ikke være negativ, men er {value!r}", hint=hint)
+    if value < low:
+        raise ConfigError(f"'{where}' skal være mindst {number_text(low, unit)}, men er {value!r}", hint=hint)
+    if value > high:
+        raise ConfigError(f"'{where}' må ikke være mere end {number_text(high, unit)}, men er {value!r}", hint=hint)
+    return float(value)
+
+
+def check_integer(value: Any, where: str, *, low: int, high: int, unit: str = "", hint: str | None = None) -> int:
+    """A whole number from `low` to `high` (both included)."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ConfigError(f"'{where}' skal være et heltal, men er {value!r}", hint=hint)
+    check_number(value, where, low=low, high=high, unit=unit, hint=hint)
+    return value
+
+
+def number_text(value: float, unit: str = "") -> str:
+    """10000000 -> '10.000.000', 0.5 -> '0,5' (Danish), with the unit after a space."""
+    text = f"{value:,.10g}" if value != int(value) else f"{int(value):,}"
+    text = text.replace(",", "_").replace(".", ",").replace("_", ".")
+    return f"{text} {unit}" if unit else text
 
 
 def template_fields(template: str, where: str) -> list[str]:

@@ -23,8 +23,8 @@ def assign_document_categories(documents: pd.DataFrame, rules: tuple[CategoryRul
     for rule in rules:
         hit = category.isna()
         if rule.title_pattern is not None:
-            hit &= title.str.contains(rule.title_pattern, na=False).astype(bool)
+            hit &= rule.title_pattern.contains(title)
         if rule.type_pattern is not None:
-            hit &= doc_type.str.contains(rule.type_pattern, na=False).astype(bool)
+            hit &= rule.type_pattern.contains(doc_type)
         category = category.mask(hit, rule.category)
     return documents.assign(**{D.category: category.fillna(UNCATEGORISED)})

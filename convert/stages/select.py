@@ -27,7 +27,7 @@ def select_running_foot_care(cases: pd.DataFrame, selection: Selection, cutover_
     fields = [f for f in selection.match_fields if f in present]
     foot_care = pd.Series(False, index=cases.index)
     for name in fields:
-        foot_care |= cases[name].str.contains(pattern, na=False).astype(bool)
+        foot_care |= pattern.contains(cases[name])
     active = {s.casefold() for s in selection.active_statuses}
     is_active = (cases[C.status].str.strip().str.casefold().isin(active).astype(bool) if C.status in present
                  else pd.Series(True, index=cases.index))
