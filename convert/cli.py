@@ -278,8 +278,12 @@ def sample(out_dir: Path, cases: int, documents_per_case: float, seed: int, defe
               help="Exit 1 when rows were rejected (for automation); without it a finished run exits 0 and the "
                    "console and the Afviste sheet say what was rejected.")
 def spec(config_file: Path, out_dir: Path | None, documents_folder: Path | None, strict: bool) -> None:
-    """Write the conversion order for Netcompany (bestilling.docx/.md, bestilling_data.xlsx) and the letter
-    material for the system administrator (brevtekst.docx), from the batch described by CONFIG_FILE."""
+    """Write the conversion order for Netcompany (bestilling.docx/.md, bestilling_data.xlsx, the return template
+    retur_skabelon.xlsx) and the letter material for the system administrator (brevtekst.docx), from the batch
+    described by CONFIG_FILE. Until the configuration holds what Netcompany needs, the documents are a draft
+    (UDKAST) and the console lists the lines to fill in."""
+    from .order.draft import missing_for_order
+    from .order.scope import order_scope
     from .order.spec import operator_hints, write_order
     from .pipeline import build_batch
     from .settings.batch import load_config
@@ -288,12 +292,17 @@ def spec(config_file: Path, out_dir: Path | None, documents_folder: Path | None,
     batch = build_batch(config)
     written = write_order(batch, out_dir or config.output_folder, documents_folder=documents_folder)
     folder = next(iter(written.values())).parent
-    _say(f"kp-convert: bestilling for {config.batch_name} – {len(batch.cases)} sager, "
-         f"{len(batch.documents)} dokumenter")
+    scope = order_scope(batch)
+    ordered = int(scope["in_order"].sum())
+    _say(f"kp-convert: bestilling for {config.batch_name} – {ordered} sager i bestillingen, "
+         f"{len(batch.cases) - ordered} ikke med (se »Ikke med i denne bestilling«), "
+         f"{int(scope['pilot'].sum())} i prøvekonverteringen")
     _say(f"  Filer i {folder}: " + ", ".join(written))
     _say("  bestilling_data.xlsx indeholder CPR-numre: send den kun via en sikker kanal.")
+    if missing := missing_for_order(config):
+        _say(f"  Bestillingen er et UDKAST: {len(missing)} oplysninger mangler, før den kan sendes.")
     hints = operator_hints(config, sizes_known=bool(documents_folder or config.order.documents_folder
-                                                    or config.planning.documents_folder))
+                                                    or config.planning.documents_folder), batch=batch)
     if hints:
         _say("  Udfyld i konfigurationen (dokumenterne nævner ingen nøgler, kun at noget mangler):")
         for hint in hints:
@@ -316,9 +325,15 @@ def spec(config_file: Path, out_dir: Path | None, documents_folder: Path | None,
               help="Folder for afstemning.xlsx (default: the worksheet's folder).")
 @click.option("--update-worksheet", is_flag=True,
               help="Write KP's case number of every matched case into the worksheet's empty KP-sagsnr. cells.")
+@click.option("--order", "order_extract", type=click.Path(dir_okay=False, path_type=Path),
+              help="The order's extract (bestilling_data.xlsx from spec): expect only the ordered cases in KP "
+                   "(Netcompany created them, so the checklist's 'Oprettet i KP' is not checked).")
+@click.option("--pilot", is_flag=True,
+              help="With --order: expect only the cases of the order's test conversion.")
 def reconcile(config_file: Path, kp_report: Path | None, worksheet: Path | None, esdh_export: Path | None,
-              out_dir: Path | None, update_worksheet: bool) -> None:
-    """Reconcile the batch's worksheet against a KP case report (and an ESDH export): write afstemning.xlsx.
+              out_dir: Path | None, update_worksheet: bool, order_extract: Path | None, pilot: bool) -> None:
+    """Reconcile the batch's worksheet against a KP case report, or the return file of an ordered conversion (and
+    an ESDH export): write afstemning.xlsx.
 
     Exit code 0 when every case reconciles, 1 when differences were found."""
     from .reconcile.pipeline import run_reconcile
@@ -327,7 +342,7 @@ def reconcile(config_file: Path, kp_report: Path | None, worksheet: Path | None,
 
     config = load_config(config_file)
     settings = reconcile_settings(config, kp_report=kp_report, esdh_export=esdh_export, worksheet=worksheet,
-                                  out_dir=out_dir)
+                                  out_dir=out_dir, order_extract=order_extract, pilot=pilot)
     result, written = run_reconcile(config, settings, update_worksheet=update_worksheet)
     _say("\n".join(summary_lines(result, written)))
     click.get_current_context().exit(EXIT_OK if result.reconciled else EXIT_DIFFERENCES)

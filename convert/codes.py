@@ -49,6 +49,8 @@ REASONS: dict[str, str] = {
     # reconcile
     "status_ignored": "status springes over", "duplicate_case": "sagen står flere gange i arket",
     "sheet_row_unusable": "sagens række i arket kan ikke bruges", "not_in_batch": "sagen er ikke i batchen",
+    "not_in_order": "ikke med i bestillingen", "not_in_pilot": "ikke med i prøvekonverteringen",
+    "not_in_worksheet": "sagen er ikke i konverteringsarket",
 }
 
 

@@ -1,7 +1,9 @@
 """The case report exported from KP (sagsrapport), after its headers are mapped (values still text).
 
 KP's exact column names are an open question: the aliases below are defaults, and `[input.kp_report.columns]`
-maps any other header.
+maps any other header. The return file Netcompany fills in after an ordered conversion (retur_skabelon.xlsx, see
+`convert.order.returnfile`) is read as a KP report too: its fixed headers are among the aliases, and it adds the
+ESDH case number each KP case was made from and the number of documents attached.
 """
 
 from __future__ import annotations
@@ -28,6 +30,10 @@ class KpReportRecord(Record):
     end_date: Text = field("Bevilling slut", "date", ("Bevilling slut", "Bevillingsslut", "Bevilling til", "Slutdato",
                                                       "Gyldig til"), required=True)
     status: Text = field("Status", "text", ("Status", "Sagsstatus", "Tilstand"))
+    # the return file of an ordered conversion: the ESDH case the KP case was made from, documents attached
+    esdh_case_id: Text = field("ESDH-sagsnr.", "text", ("ESDH-sagsnr.", "ESDH sagsnr", "ESDH-sagsnummer"))
+    document_count: Text = field("Antal dokumenter vedhæftet", "text", ("Antal dokumenter vedhæftet",
+                                                                         "Dokumenter vedhæftet"))
 
     class Config:
         title = "KP-rapport"

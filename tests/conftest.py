@@ -50,10 +50,29 @@ def sheet_values(book: Path | openpyxl.Workbook, sheet: str, *, min_row: int = 1
             wb.close()
 
 
+def header_index(rows: list[tuple]) -> int:
+    """Where a sheet's header is among its rows: the row with 'ESDH-sagsnr.' in the first 10 (the Sager sheet has
+    a row of group headings above it), else the first row."""
+    return next((i for i, r in enumerate(rows[:10]) if "ESDH-sagsnr." in r), 0)
+
+
 def sheet_rows(book: Path | openpyxl.Workbook, sheet: str) -> list[dict[str, object]]:
     """The rows under a sheet's header row, as {header: value}."""
-    header, *rows = sheet_values(book, sheet)
-    return [dict(zip(header, r, strict=True)) for r in rows]
+    values = sheet_values(book, sheet)
+    at = header_index(values)
+    return [dict(zip(values[at], r, strict=True)) for r in values[at + 1:]]
+
+
+def sheet_data(book: Path | openpyxl.Workbook, sheet: str) -> list[tuple]:
+    """The rows under a sheet's header row, as tuples of cell values."""
+    values = sheet_values(book, sheet)
+    return values[header_index(values) + 1:]
+
+
+def header_row(ws: openpyxl.worksheet.worksheet.Worksheet) -> int:
+    """The Excel row number of an open sheet's header (2 under the Sager sheet's group headings)."""
+    rows = ws.iter_rows(max_row=min(10, ws.max_row), values_only=True)  # not past the end: that would add rows
+    return 1 + header_index(list(rows))
 
 
 # ---- inputs ----------------------------------------------------------------------------------------

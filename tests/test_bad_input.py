@@ -14,7 +14,17 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from tests.conftest import CASE_HEADER, DOC_HEADER, case_row, csv_line, run_batch, sheet_values, write_config, write_csv
+from tests.conftest import (
+    CASE_HEADER,
+    DOC_HEADER,
+    case_row,
+    csv_line,
+    run_batch,
+    sheet_data,
+    sheet_values,
+    write_config,
+    write_csv,
+)
 
 FULL_CPR = re.compile(r"(?<![0-9])[0-9]{6}-?[0-9]{4}(?![0-9])")
 H = csv_line(CASE_HEADER)
@@ -243,14 +253,14 @@ def test_a_field_past_the_csv_modules_size_limit_is_one_rejected_row(batch_dir: 
     rejected = sheet_values(book, "Afviste", min_row=2)
     assert [(r[0], r[1], r[3], r[4]) for r in rejected] == [("sager.csv", 2, "S-1", "for lang tekst")]
     assert "Navn: teksten er 200000 tegn – mere end Excels grænse på 32.767 tegn" in rejected[0][5]
-    assert [r[0] for r in sheet_values(book, "Sager", min_row=2)] == ["S-2"]
+    assert [r[0] for r in sheet_data(book, "Sager")] == ["S-2"]
 
 
 def test_a_few_nul_bytes_are_removed_and_reported(batch_dir: Path) -> None:
     cases_text(batch_dir, f'{H}\r\n{R1.replace("Søren", "Sø" + chr(0) + "ren")}\r\n{R2}\r\n')
     result = run_batch(batch_dir)
     assert result.exit_code == 0 and "Bemærk: sager.csv: 1 NUL-tegn (\\0) er fjernet" in result.output
-    names = [r[2] for r in sheet_values(batch_dir / "ud" / "konverteringsark.xlsx", "Sager", min_row=2)]
+    names = [r[2] for r in sheet_data(batch_dir / "ud" / "konverteringsark.xlsx", "Sager")]
     assert names == ["Søren Ærø", "Søren Ærø"]
 
 

@@ -42,9 +42,11 @@ def test_run_writes_the_worksheet_and_it_reads_back(batch_dir: Path) -> None:
     assert sorted(p.name for p in out.iterdir()) == ["konverteringsark.xlsx", "ledger.csv", "lukkenotater.csv",
                                                      "manifest.json", "rapport.html"]
     wb = openpyxl.load_workbook(out / "konverteringsark.xlsx")
-    assert wb.sheetnames == ["Oversigt", "Plan", "Sager", "Dokumenter", "Afviste", "Udeladte", "Lukkenotater"]
+    assert wb.sheetnames == ["Oversigt", "Plan", "Sager", "Dokumenter", "Afviste", "Udeladte", "Lukkenotater",
+                             "Batch 01"]
     ws = wb["Sager"]
-    header = [c.value for c in ws[1]]
+    assert ws["A1"].value == "Skrives af kp-convert ved hver kørsel" and ws["H1"].value == "Udfyldes af teamet"
+    header = [c.value for c in ws[2]]  # under the row of group headings
     for col in ("ESDH-sagsnr.", "CPR-nr.", "Navn", "Ansøgningsdato (KP)", "Startdato (KP)", "Tillægsprocent",
                 "Antal dokumenter", "Bemærkninger", "Oprettet i KP", "KP-sagsnr.", "Dokumenter tilknyttet",
                 "Lukket i ESDH", "Initialer", "Dato"):
@@ -56,10 +58,10 @@ def test_run_writes_the_worksheet_and_it_reads_back(batch_dir: Path) -> None:
     assert first["Ansøgningsdato (KP)"].date().isoformat() == "2024-03-01"
     assert first["Startdato (KP)"].date().isoformat() == "2027-01-04"
     assert first["Antal dokumenter"] == 2 and first["Tillægsprocent"] == 100
-    date_cell = ws.cell(row=2, column=header.index("Ansøgningsdato (KP)") + 1)
+    date_cell = ws.cell(row=3, column=header.index("Ansøgningsdato (KP)") + 1)
     assert date_cell.is_date and date_cell.number_format == "dd-mm-yyyy"
-    assert ws.freeze_panes == "A2" and ws.auto_filter.ref == f"A1:{ws.cell(1, len(header)).column_letter}4"
-    assert ws.page_setup.orientation == "landscape" and ws.print_title_rows == "$1:$1"
+    assert ws.freeze_panes == "B3" and ws.auto_filter.ref == f"A2:{ws.cell(2, len(header)).column_letter}5"
+    assert ws.page_setup.orientation == "landscape" and ws.print_title_rows == "$1:$2"
     validations = {str(dv.sqref): dv.formula1 for dv in ws.data_validations.dataValidation}
     assert any('"Ja,Nej"' == f for f in validations.values())
     docs = sheet_values(wb, "Dokumenter", min_row=2)

@@ -75,6 +75,7 @@ DEFECTS = {
         start_date       | 04.13.2027
         end_date         | 2027-02-30
         case_type        | {LONG}
+        esdh_case_id     | {LONG}
     """,
     "esdh_export": """
         case_id          | {EMPTY}
@@ -92,7 +93,7 @@ VALID = {
     "assets": {"cpr": "0101501234", "declaration_date": "01-01-2024", "assets": "45.000,00"},
     "kp_report": {"case_id": "KP-1", "cpr": "010150-1234", "name": "Søren", "case_type": "Fodbehandling",
                   "title": "Udvidet helbredstillæg", "application_date": "01-03-2024", "start_date": "04-01-2027",
-                  "end_date": "", "status": "Aktiv"},
+                  "end_date": "", "status": "Aktiv", "esdh_case_id": "S-1", "document_count": "3"},
     "esdh_export": {"case_id": "S-1", "status": "Lukket", "closing_note": "Sagen behandles i KP fra 04-01-2027. " + LONG},
 }
 

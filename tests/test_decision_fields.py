@@ -19,6 +19,7 @@ from tests.conftest import (
     case_row,
     kp_convert,
     run_batch,
+    sheet_rows,
     sheet_values,
     write_config,
     write_csv,
@@ -145,8 +146,8 @@ def test_a_header_that_matches_by_name_is_used_only_when_its_cells_fit(batch_dir
            "(mest ja/nej)" in result.output
     assert "kolonnen 'Titel' er ikke brugt som Sagstitel – kolonnen indeholder CPR-numre (100 % af de " \
            "udfyldte celler), ikke Sagstitel" in result.output
-    cases = {r[0]: r for r in sheet_values(batch_dir / "ud" / "konverteringsark.xlsx", "Sager", min_row=2)}
-    assert cases["S-1"][3] is None  # no title: the CPR number is not shown as one
+    cases = {r["ESDH-sagsnr."]: r for r in sheet_rows(batch_dir / "ud" / "konverteringsark.xlsx", "Sager")}
+    assert cases["S-1"]["Sagstitel"] is None  # no title: the CPR number is not shown as one
     blocks = [r[:4] for r in sheet_values(batch_dir / "ud" / "konverteringsark.xlsx", "Oversigt")]
     assert ("sager.csv", "Bevilget", None, "ikke brugt som Bevilget dato: kun 0 % af de udfyldte celler er datoer "
             "(mest ja/nej) (2 rækker med data)") in blocks
@@ -168,12 +169,15 @@ def test_every_column_with_data_that_nothing_uses_is_listed(batch_dir: Path) -> 
 
 
 def test_a_padded_cpr_is_named_in_the_order_for_a_person_to_check(batch_dir: Path) -> None:
+    """The 0 put in front is a guess: the case is not ordered until a person has checked the CPR number."""
     write_csv(batch_dir / "sager.csv", CASE_HEADER, [case_row("S-1", "010150-1234"),
                                                      case_row("S-9", "406501234")])
     result = kp_convert("spec", batch_dir / "kp-convert.toml", "--out", batch_dir / "spec")
     assert result.exit_code == 0, result.output
     md = (batch_dir / "spec" / "bestilling.md").read_text(encoding="utf-8")
-    assert "1 sager havde et CPR-nr. med 9 cifre" in md and "ESDH-sagerne S-9." in md
+    line = next(ln for ln in md.splitlines() if ln.startswith("| S-9 |"))  # under "Ikke med i denne bestilling"
+    assert "CPR-nr. havde 9 cifre i ESDH-udtrækket; et 0 foran er et gæt" in line
+    assert "kommunen kontrollerer CPR-nr. på ESDH-sagen" in line
     assert "040650" not in md  # the order holds no CPR number, padded or not
 
 
@@ -193,5 +197,5 @@ def test_acadre_the_cpr_in_the_case_title_is_suggested_never_taken_as_the_title(
                  extra='[selection]\nactive_statuses = ["B"]\n')
     result = run_batch(batch_dir)
     assert result.exit_code == 0, result.output
-    cases = {r[0]: r for r in sheet_values(batch_dir / "ud" / "konverteringsark.xlsx", "Sager", min_row=2)}
-    assert list(cases) == ["S-1"] and cases["S-1"][2] == "Søren Ærø" and cases["S-1"][3] is None  # name, no title
+    cases = {r["ESDH-sagsnr."]: r for r in sheet_rows(batch_dir / "ud" / "konverteringsark.xlsx", "Sager")}
+    assert list(cases) == ["S-1"] and cases["S-1"]["Navn"] == "Søren Ærø" and cases["S-1"]["Sagstitel"] is None

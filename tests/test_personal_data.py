@@ -22,10 +22,13 @@ from tests.conftest import (
     CASE_HEADER,
     DOC_HEADER,
     case_row,
+    header_row,
     kp_convert,
     kp_report_from_worksheet,
     make_batch,
     run_batch,
+    sheet_data,
+    sheet_rows,
     sheet_values,
     write_csv,
 )
@@ -128,13 +131,14 @@ def test_pseudonymised_outputs_carry_no_cpr_and_no_names(batch_dir: Path) -> Non
         assert name not in texts, name
     real_wb, ps_wb = (openpyxl.load_workbook(f / "konverteringsark.xlsx") for f in (real, pseudo))
     assert real_wb.sheetnames == ps_wb.sheetnames
-    ps_rows = sheet_values(ps_wb, "Sager", min_row=2)
-    assert len(ps_rows) == real_wb["Sager"].max_row - 1 == 2
+    ps_rows = sheet_rows(ps_wb, "Sager")
+    assert len(ps_rows) == real_wb["Sager"].max_row - header_row(real_wb["Sager"]) == 2
     first = ps_rows[0]
-    assert PSEUDONYM.fullmatch(first[1]) and first[2] is None  # CPR -> pseudonym, name removed
-    assert first[3] == f"Fodbehandling – [fjernet] [fjernet], {first[1]}"  # the same citizen, the same pseudonym
+    cpr = first["CPR-nr."]
+    assert PSEUDONYM.fullmatch(cpr) and first["Navn"] is None  # CPR -> pseudonym, name removed
+    assert first["Sagstitel"] == f"Fodbehandling – [fjernet] [fjernet], {cpr}"  # the same citizen, the same pseudonym
     doc = sheet_values(ps_wb, "Dokumenter", min_row=2)[0]
-    assert doc[2] == "Ansøgning fra [fjernet] [fjernet]" and doc[5] == f"[fjernet] [fjernet] {first[1]}.pdf"
+    assert doc[2] == "Ansøgning fra [fjernet] [fjernet]" and doc[5] == f"[fjernet] [fjernet] {cpr}.pdf"
     real_ledger = list(csv.DictReader(io.StringIO((real / "ledger.csv").read_text(encoding="utf-8"))))
     ps_ledger = list(csv.DictReader(io.StringIO((pseudo / "ledger.csv").read_text(encoding="utf-8"))))
     assert [(r["source_row"], r["outcome"]) for r in real_ledger] == [(r["source_row"], r["outcome"])
@@ -154,7 +158,7 @@ def test_pseudonyms_are_stable_with_the_key_and_differ_without_it(batch_dir: Pat
     other = batch_dir / "anden.key"
     other.write_text("ab" * 32)
     assert run_batch(batch_dir, "--pseudonymise", "--key-file", other, out="c").exit_code == 0
-    cprs = [{r[1] for r in sheet_values(batch_dir / f / "konverteringsark.xlsx", "Sager", min_row=2)}
+    cprs = [{r[1] for r in sheet_data(batch_dir / f / "konverteringsark.xlsx", "Sager")}
             for f in ("a", "c")]
     assert len(cprs[0]) == len(cprs[1]) == 3 and not cprs[0] & cprs[1]
 

@@ -26,7 +26,7 @@ from tests.conftest import (
     csv_line,
     fictitious_cpr,
     run_batch,
-    sheet_values,
+    sheet_data,
     write_config,
 )
 
@@ -153,6 +153,6 @@ def test_every_record_has_exactly_one_fate(cases, docs, assets, dialect, blanks)
                     assert fate[1] is None or entry["reason_code"] == fate[1], (name, line, entry)
                 else:
                     assert entry["outcome"] != "rejected", (name, line, entry)
-        sager = len(sheet_values(folder / "ud" / "konverteringsark.xlsx", "Sager", min_row=2))
+        sager = len(sheet_data(folder / "ud" / "konverteringsark.xlsx", "Sager"))
         converted = sum(1 for r in ledger if r["table"] == "cases" and r["outcome"] == "converted")
         assert sager == converted

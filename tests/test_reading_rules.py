@@ -24,7 +24,16 @@ from convert.read.table import read_input
 from convert.read.text import detect_delimiter
 from convert.read.xlsx import is_percent_format, number_text
 from convert.settings.inputs import InputSpec
-from tests.conftest import CASE_HEADER, case_row, csv_line, pipe_table, run_batch, sheet_values, write_config, write_csv
+from tests.conftest import (
+    CASE_HEADER,
+    case_row,
+    csv_line,
+    pipe_table,
+    run_batch,
+    sheet_data,
+    write_config,
+    write_csv,
+)
 
 PCT, END, ASSETS = CASE_HEADER.index("Tillægsprocent"), CASE_HEADER.index("Slutdato"), CASE_HEADER.index("Formue")
 
@@ -319,7 +328,7 @@ def test_the_mixed_encoding_warning_reaches_the_console(batch_dir: Path) -> None
     assert result.exit_code == 0, result.output
     assert ("Bemærk: sager.csv blander to tegnkodninger: 2 linje(r) er UTF-8 (linje 1 og 2), 3 linje(r) er "
             "Windows-1252 (linje 3, 4 og 5)") in result.output
-    names = [r[2] for r in sheet_values(batch_dir / "ud" / "konverteringsark.xlsx", "Sager", min_row=2)]
+    names = [r[2] for r in sheet_data(batch_dir / "ud" / "konverteringsark.xlsx", "Sager")]
     assert names == ["Søren Ærø", "Åse Østergård", "Bjørn Møller"]
 
 

@@ -41,6 +41,7 @@ from tests.conftest import (
     ASSET_HEADER,
     CASE_HEADER,
     case_row,
+    header_row,
     kp_convert,
     pipe_table,
     run_batch,
@@ -108,9 +109,10 @@ def fill_checklist(path: Path, entries: dict[int, tuple[str, str]], initials: st
     """As the team would: type Ja/Nej, a KP case number, initials and a date in the Sager sheet."""
     wb = openpyxl.load_workbook(path)
     ws = wb["Sager"]
-    header = [c.value for c in ws[1]]
+    top = header_row(ws)  # under the row of group headings
+    header = [c.value for c in ws[top]]
     col = {h: header.index(h) + 1 for h in ("ESDH-sagsnr.", "Oprettet i KP", "KP-sagsnr.", "Initialer", "Dato")}
-    for r in range(2, ws.max_row + 1):
+    for r in range(top + 1, ws.max_row + 1):
         i = int(ws.cell(r, col["ESDH-sagsnr."]).value[2:])
         created, number = entries.get(i, ("", ""))
         ws.cell(r, col["Oprettet i KP"]).value = created or None
@@ -264,8 +266,9 @@ def test_a_sorted_worksheet_with_an_added_column_and_a_hand_made_kp_spreadsheet(
     path = batch / "out" / "konverteringsark.xlsx"
     wb = openpyxl.load_workbook(path)
     ws = wb["Sager"]
-    header = [c.value for c in ws[1]]
-    rows = [[c.value for c in r] for r in ws.iter_rows(min_row=2)]
+    top = header_row(ws)
+    header = [c.value for c in ws[top]]
+    rows = [[c.value for c in r] for r in ws.iter_rows(min_row=top + 1)]
     rows.sort(key=lambda r: r[0], reverse=True)
     app = header.index("Ansøgningsdato (KP)")
     for r in rows:
@@ -304,7 +307,8 @@ def test_update_worksheet_fills_only_empty_cells_and_keeps_everything_else(batch
     assert "9 KP-sagsnr. skrevet, 0 stod der allerede, 1 konflikter" in result.output
     after = openpyxl.load_workbook(path)
     assert after.sheetnames == before.sheetnames
-    kp_col = [c.value for c in after["Sager"][1]].index("KP-sagsnr.")
+    top = header_row(after["Sager"])
+    kp_col = [c.value for c in after["Sager"][top]].index("KP-sagsnr.")
     changed = {}
     for name in before.sheetnames:
         for row_b, row_a in zip(before[name].iter_rows(), after[name].iter_rows(), strict=True):
@@ -317,8 +321,9 @@ def test_update_worksheet_fills_only_empty_cells_and_keeps_everything_else(batch
     assert sager["S-13"]["KP-sagsnr."] == "KP-9999"  # the conflict is never overwritten
     assert sager["S-09"]["Oprettet i KP"] == "Nej" and sager["S-01"]["Initialer"] == "ABJ"
     ws = after["Sager"]
-    assert ws.freeze_panes == "A2" and ws.auto_filter.ref and len(ws.data_validations.dataValidation) >= 3
-    assert ws.cell(2, kp_col + 1).data_type == "s"
+    assert ws.freeze_panes == "B3" and ws.auto_filter.ref and len(ws.data_validations.dataValidation) >= 3
+    assert ws.print_area and ws.print_title_rows == "$1:$2"  # the print set-up is kept
+    assert ws.cell(top + 1, kp_col + 1).data_type == "s"
     backups = list(path.parent.glob("konverteringsark.backup-*.xlsx"))
     assert len(backups) == 1 and backups[0].read_bytes() == original
     actions = {r["ESDH-sagsnr."]: r["Handling"] for r in sheet_rows(path.parent / "afstemning.xlsx",
@@ -350,7 +355,7 @@ def test_rows_that_cannot_be_used_are_listed_with_the_reason_never_dropped(batch
     write_csv(batch / "esdh-efter.csv", ESDH_AFTER_HEADER, ESDH + [["S-12", "", NOTE]])
     path = batch / "out" / "konverteringsark.xlsx"
     wb = openpyxl.load_workbook(path)
-    wb["Sager"]["B3"] = "12345"  # S-02's CPR typed over
+    wb["Sager"]["B4"] = "12345"  # S-02's CPR typed over (row 2 is the header)
     wb.save(path)
     result = reconcile_batch(batch)
     assert result.exit_code == 1

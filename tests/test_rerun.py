@@ -22,9 +22,11 @@ from tests.conftest import (
     FOOT_CARE_KP,
     KP_REPORT_HEADER,
     case_row,
+    header_row,
     kp_convert,
     make_batch,
     run_batch,
+    sheet_data,
     sheet_values,
     write_csv,
 )
@@ -38,32 +40,35 @@ def edit(path: Path, entries: dict[str, dict[str, object]], *, add_column: str |
     """What a caseworker does in Excel: type entries, add a column, sort the rows, set a filter, hide a row."""
     wb = openpyxl.load_workbook(path)
     ws = wb["Sager"]
-    header = [c.value for c in ws[1]]
+    top = header_row(ws)  # under the row of group headings
+    header = [c.value for c in ws[top]]
     if add_column:
         header.append(add_column)
-        ws.cell(1, len(header)).value = add_column
+        ws.cell(top, len(header)).value = add_column
     col = {h: i + 1 for i, h in enumerate(header)}
-    for row in range(2, ws.max_row + 1):
+    for row in range(top + 1, ws.max_row + 1):
         for name, value in entries.get(ws.cell(row, 1).value, {}).items():
             cell = ws.cell(row, col[name])
             cell.value = value
             if isinstance(value, dt.date):
                 cell.number_format = "dd-mm-yyyy"
     if sort_descending:
-        rows = sorted(([c.value for c in r] for r in ws.iter_rows(min_row=2)), key=lambda r: r[0], reverse=True)
-        for i, values in enumerate(rows, start=2):
+        rows = sorted(([c.value for c in r] for r in ws.iter_rows(min_row=top + 1)), key=lambda r: r[0],
+                      reverse=True)
+        for i, values in enumerate(rows, start=top + 1):
             for j, v in enumerate(values, start=1):
                 ws.cell(i, j).value = v
-    ws.auto_filter.ref = ws.dimensions
-    ws.row_dimensions[2].hidden = True
+    ws.auto_filter.ref = f"A{top}:{ws.cell(ws.max_row, ws.max_column).coordinate}"
+    ws.row_dimensions[top + 1].hidden = True
     wb.save(path)
 
 
 def cells_by_case(path: Path, sheet: str) -> dict[str, dict[str, openpyxl.cell.Cell]]:
     """Case number -> {header: cell} of a sheet: the cells, to see their type and format, not just the value."""
     ws = openpyxl.load_workbook(path)[sheet]
-    header = [c.value for c in ws[1]]
-    return {r[0].value: dict(zip(header, r, strict=True)) for r in ws.iter_rows(min_row=2)}
+    top = header_row(ws)
+    header = [c.value for c in ws[top]]
+    return {r[0].value: dict(zip(header, r, strict=True)) for r in ws.iter_rows(min_row=top + 1)}
 
 
 @pytest.fixture(scope="module")
@@ -154,7 +159,8 @@ def test_force_discards_the_entries_only_when_asked(ticked: Path) -> None:
     assert "--force: det tidligere konverteringsark er overskrevet; 3 rækker med afkrydsninger er kasseret" \
         in result.output
     wb = openpyxl.load_workbook(ticked / "ud" / SHEET)
-    assert "Udgåede sager" not in wb.sheetnames and "Kommentar" not in [c.value for c in wb["Sager"][1]]
+    assert "Udgåede sager" not in wb.sheetnames
+    assert "Kommentar" not in [c.value for c in wb["Sager"][header_row(wb["Sager"])]]
     assert all(row[h].value is None for row in cells_by_case(ticked / "ud" / SHEET, "Sager").values()
                for h in CHECKLIST_HEADERS)
 
@@ -213,8 +219,9 @@ def test_copied_rows_and_rows_without_a_case_number_are_kept_not_dropped(ticked:
     path = ticked / "ud" / SHEET
     wb = openpyxl.load_workbook(path)
     ws = wb["Sager"]
-    header = [c.value for c in ws[1]]
-    copy = [c.value for c in next(r for r in ws.iter_rows(min_row=2) if r[0].value == C1)]
+    top = header_row(ws)
+    header = [c.value for c in ws[top]]
+    copy = [c.value for c in next(r for r in ws.iter_rows(min_row=top + 1) if r[0].value == C1)]
     copy[header.index("Initialer")] = "XYZ"  # the same case, other entries: which is right? the team decides
     ws.append(copy)
     total = [None] * len(header)
@@ -225,10 +232,10 @@ def test_copied_rows_and_rows_without_a_case_number_are_kept_not_dropped(ticked:
     assert result.exit_code == 0, result.output
     assert "2 rækker med afkrydsninger for sager uden for batchen er gemt i arket 'Udgåede sager'" in result.output
     assert cells_by_case(path, "Sager")[C1]["Initialer"].value == "ABJ"  # the first row wins
-    kept = sheet_values(path, "Udgåede sager", min_row=2)
+    kept = sheet_data(path, "Udgåede sager")
     reasons = [r[4] for r in kept]
     assert any(r.startswith("ESDH-sagsnr. stod flere gange i det tidligere ark") for r in reasons)
-    assert any(r.startswith("Række 6 i arket 'Sager' havde afkrydsninger, men intet ESDH-sagsnr.") for r in reasons)
+    assert any(r.startswith("Række 7 i arket 'Sager' havde afkrydsninger, men intet ESDH-sagsnr.") for r in reasons)
     assert "XYZ" in [r[9] for r in kept] and "1" in [r[5] for r in kept]
 
 

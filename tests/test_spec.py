@@ -21,6 +21,7 @@ from tests.conftest import (
     CASE_HEADER,
     DOC_HEADER,
     case_row,
+    header_row,
     kp_convert,
     sheet_rows,
     sheet_values,
@@ -50,8 +51,9 @@ desired_timing = "uge 48 2026"
 
 
 def _order_files(tmp_path: Path) -> Path:
-    """4 foot-care cases (one 75,5 % with a 500 kr. estimate, one without estimate), a glasses case, one rejected
-    line (bad CPR) and 4 documents whose files lie in 'filer/' with known sizes (one file missing)."""
+    """4 foot-care cases (one 75,5 % with a 500 kr. estimate, one without estimate, one at 0 %), a glasses case, one
+    rejected line (bad CPR) and 4 documents whose files lie in 'filer/' with known sizes (one file missing). Every
+    foot-care case can be ordered (tests/test_order.py has the cases that cannot)."""
     write_csv(tmp_path / "sager.csv", CASE_HEADER, [
         case_row("32.03.12-G01-1-24", CPRS[0]),
         case_row("32.03.12-G01-2-24", CPRS[1], name="Åse Østergård", pct="75,5", estimate="500,00"),
@@ -64,7 +66,7 @@ def _order_files(tmp_path: Path) -> Path:
         ["32.03.12-G01-1-24", "D1", "Ansøgning om udvidet helbredstillæg", "Indgående", "01-01-2020", "D1.pdf"],
         ["32.03.12-G01-1-24", "D2", "Lægeerklæring", "Indgående", "02-01-2020", "D2.pdf"],
         ["32.03.12-G01-2-24", "D3", "Faktura fra fodterapeut", "Indgående", "03-01-2020", r"C:\ESDH\export\D3.pdf"],
-        ["32.03.12-G01-6-24", "D5", "Scannet post", "Indgående", "03-01-2020", "D5.pdf"],
+        ["32.03.12-G01-6-24", "D5", "Scannet faktura", "Indgående", "03-01-2020", "D5.pdf"],
         ["32.03.12-G01-4-24", "D4", "Faktura", "Indgående", "03-01-2020", "D4.pdf"],
     ])
     write_csv(tmp_path / "formue.csv", ASSET_HEADER, [
@@ -109,22 +111,23 @@ def test_spec_writes_the_order_and_its_numbers_equal_the_run(spec_run) -> None: 
     order_dir, out, result = spec_run
     assert result.exit_code == 0, result.output  # one rejected line: said, not an exit code
     assert sorted(p.name for p in out.iterdir()) == ["bestilling.docx", "bestilling.md", "bestilling_data.xlsx",
-                                                     "brevtekst.docx"]
+                                                     "brevtekst.docx", "retur_skabelon.xlsx"]
     batch = build_batch(load_config(order_dir / "kp-convert.toml"))
     tables = _docx_tables(out / "bestilling.docx")
     cases = dict(map(tuple, _table_with(tables, "Sager")[1:]))
-    assert cases == {"Poster i sagsudtrækket": "6", "Sager der skal konverteres": str(len(batch.cases)),
+    assert cases == {"Poster i sagsudtrækket": "6", "Løbende fodbehandlingssager": str(len(batch.cases)),
+                     "– i denne bestilling (udtrækket)": "4", "– ikke med i denne bestilling": "0",
                      "Udeladt efter reglerne": "1", "Afvist (kan ikke bruges)": str(batch.rejected_count)}
     assert len(batch.cases) == 4 and batch.rejected_count == 1
     categories = {row[0]: row[1:] for row in _table_with(tables, "Dokumentkategori (KP)")[1:]}
     counts = batch.documents["category"].value_counts()
     assert {k: int(v[0]) for k, v in categories.items() if k != "I alt"} == counts.to_dict()
     assert categories["Ansøgning"] == ["1", format_size(1000)]
-    assert categories["Faktura"] == ["1", format_size(123_456)]  # found by the last part of the Windows path
-    assert categories["Skal vurderes"] == ["1", format_size(0)]  # its file is missing: not counted, and said so
+    assert categories["Faktura"] == ["2", format_size(123_456)]  # D3 found by the last part of the Windows path;
+    # D5's file is missing: not counted, and said so
     assert categories["I alt"] == ["4", format_size(126_956)] and format_size(126_956) == "127,0 kB (126.956 byte)"
     flags = dict(map(tuple, _table_with(tables, "Bemærkning")[1:]))
-    assert flags == {"Tillægsprocent er 0": "1", "Dokumenter der skal vurderes": "1"}
+    assert flags == {"Tillægsprocent er 0": "1"}
     decisions = dict(map(tuple, _table_with(tables, "Beslutning")[1:]))
     assert decisions["Konvertering med dokumenter"] == "Ja"
     assert decisions["Nyt bevillingsbrev til borgerne"].startswith("Ikke besluttet")
@@ -164,10 +167,10 @@ def test_the_specification_holds_no_cpr_and_no_names(spec_run) -> None:  # type:
     assert rows[0][:5] == ("ESDH-sagsnr.", "CPR-nr.", "Sagstype (KP)", "Ansøgningsdato (KP)", "Startdato (KP)")
     assert [r[1] for r in rows[1:]] == [CPRS[0], CPRS[1], CPRS[2], CPRS[4]]
     assert rows[1][3].date().isoformat() == "2024-03-01" and rows[1][4].date().isoformat() == "2027-01-04"
-    assert rows[4][7] == "Tillægsprocent er 0; Dokumenter der skal vurderes"
+    assert rows[4][7] == "Tillægsprocent er 0"
     docs = sheet_values(data, "Dokumenter")
     assert [(d[1], d[5]) for d in docs[1:]] == [("D1", "Ansøgning"), ("D2", "Erklæring"), ("D3", "Faktura"),
-                                               ("D5", "Skal vurderes")]
+                                               ("D5", "Faktura")]
     assert not any(person in str(cell) for row in rows for cell in row for person in NAMES)  # no names needed
 
 
@@ -244,7 +247,8 @@ def test_worksheet_gains_subsidy_check_figures(order_dir: Path) -> None:
         "32.03.12-G01-6-24": [0, 435, 0, 0],
     }
     ws = wb["Sager"]
-    cell = ws.cell(row=2, column=[c.value for c in ws[1]].index("Tilskud ved overslag (kr.)") + 1)
+    top = header_row(ws)  # under the row of group headings
+    cell = ws.cell(row=top + 1, column=[c.value for c in ws[top]].index("Tilskud ved overslag (kr.)") + 1)
     assert cell.number_format == "#,##0.00"
 
 

@@ -128,21 +128,24 @@ def render_markdown(title: str, blocks: list[Block]) -> str:
 
 # ---- Word ----------------------------------------------------------------------------------------------
 
-def render_docx(title: str, blocks: list[Block], path: Path, *, created: dt.datetime, subject: str = "") -> None:
-    """Write an editable Word document (Danish proofing language, A4, headers repeated on table pages)."""
+def render_docx(title: str, blocks: list[Block], path: Path, *, created: dt.datetime, subject: str = "",
+                author: str = "kp-convert", footer: str = "") -> None:
+    """Write an editable Word document (Danish proofing language, A4, headers repeated on table pages, the
+    footer text and "Side X af Y" on every page)."""
     from docx import Document
     from docx.enum.text import WD_ALIGN_PARAGRAPH
     from docx.shared import Cm
 
     doc = Document()
     props = doc.core_properties
-    props.title, props.subject, props.author, props.last_modified_by = title, subject, "kp-convert", "kp-convert"
+    props.title, props.subject, props.author, props.last_modified_by = title, subject, author, "kp-convert"
     props.created = props.modified = created  # fixed: same run, same properties
     props.revision, props.language, props.comments = 1, "da-DK", "Lavet af kp-convert"
     _set_language(doc, "da-DK")
     section = doc.sections[0]
     section.page_width, section.page_height = Cm(21.0), Cm(29.7)
     section.left_margin = section.right_margin = Cm(2.2)
+    _page_footer(section.footer.paragraphs[0], footer)
     doc.add_heading(title, level=0)
     last = None  # the paragraph before a table is kept on the table's page
     for b in blocks:
@@ -258,6 +261,19 @@ def add_merge_if(paragraph: Paragraph, m: MergeIf) -> None:
     _field_char(paragraph, "separate")
     _add_text(paragraph, m.text)
     _field_char(paragraph, "end")
+
+
+def _page_footer(paragraph: Paragraph, text: str) -> None:
+    """'<text> · Side X af Y' with real PAGE and NUMPAGES fields (Word fills in the numbers)."""
+    _add_text(paragraph, f"{text} · Side " if text else "Side ")
+    for code, after in (("PAGE", " af "), ("NUMPAGES", "")):
+        _field_char(paragraph, "begin")
+        _instr(paragraph, f" {code} ")
+        _field_char(paragraph, "separate")
+        paragraph.add_run("1")
+        _field_char(paragraph, "end")
+        if after:
+            _add_text(paragraph, after)
 
 
 def _add_hyperlink(paragraph: Paragraph, link: Link) -> None:

@@ -26,12 +26,16 @@ if TYPE_CHECKING:
     from pandas.api.typing import NAType
 
 DATA_NAME = "bestilling_data.xlsx"
+PILOT_HEADER = "Prøvekonvertering"
 CASE_COLUMNS = [Column("ESDH-sagsnr.", width=20), Column("CPR-nr.", width=13), Column("Sagstype (KP)", width=36),
                 Column("Ansøgningsdato (KP)", kind="date",
-                       comment="= seneste dato for oplyst formue på eller før startdatoen (KOMBIT)"),
+                       comment="= seneste dato for oplyst formue (KOMBIT); kommunen har valgt den seneste på eller "
+                               "før startdatoen"),
                 Column("Startdato (KP)", kind="date"),
                 Column("Bevilling slut (KP)", kind="date", comment="tom = tidsubegrænset bevilling"),
-                Column("Antal dokumenter", kind="int", width=11), Column("Bemærkninger", width=60)]
+                Column("Antal dokumenter", kind="int", width=11), Column("Bemærkninger", width=60),
+                Column(PILOT_HEADER, width=12, comment="Ja = med i prøvekonverteringen, som konverteres og "
+                                                       "godkendes før resten")]
 DOCUMENT_COLUMNS = [Column("ESDH-sagsnr.", width=20), Column("Dokument-id", width=14), Column("Titel", width=45),
                     Column("Dokumentdato", kind="date"), Column("Filnavn", width=24),
                     Column("Dokumentkategori (KP)", width=20)]
@@ -85,19 +89,34 @@ def _file_size(folder: Path, name: str | NAType | None) -> int | None:  # a cell
     return None
 
 
-def flag_labels(cases: pd.DataFrame) -> pd.Series:
-    """The short Danish names of a case's flags, joined with '; ' ('' when none)."""
+def document_formats(documents: pd.DataFrame) -> pd.Series:
+    """Documents per file type, from the file names in the documents export ('.pdf' -> 'PDF'; a name without an
+    extension or no name at all -> '(ukendt)'), most frequent first; empty when the export names no files."""
+    names = documents[D.filename].astype("string").str.strip()
+    if not names.fillna("").ne("").any():
+        return pd.Series(dtype="int64")
+    suffix = names.fillna("").map(lambda n: PureWindowsPath(n).suffix.lstrip(".").upper() if n else "")
+    counts = suffix.replace("", "(ukendt)").value_counts()
+    return counts.loc[sorted(counts.index, key=lambda k: (-int(counts[k]), k))]
+
+
+def flag_labels(cases: pd.DataFrame, *, leave_out: tuple[str, ...] = ()) -> pd.Series:
+    """The short Danish names of a case's flags, joined with '; ' ('' when none); `leave_out`: codes not shown."""
     codes = cases[C.flag_codes].fillna("").str.split("|").explode()
-    codes = codes[codes.ne("")]
+    codes = codes[codes.ne("") & ~codes.isin(leave_out)]
     labels = codes.map(lambda c: FLAGS.get(c, c))  # an unknown code is shown as itself, never dropped
     joined = labels.groupby(level=0).agg("; ".join)
     return joined.reindex(cases.index).fillna("").astype("string")
 
 
-def case_extract(cases: pd.DataFrame, case_type: str) -> Table:
+def case_extract(cases: pd.DataFrame, case_type: str, pilot: pd.Series, *, with_documents: bool = True) -> Table:
+    """The ordered cases; `pilot` (bool, aligned with `cases`) marks the test conversion. Without documents in the
+    order, a remark about documents is left out (they are not converted)."""
+    remarks = flag_labels(cases, leave_out=() if with_documents else ("documents_uncategorised",))
     frame = pd.DataFrame({0: cases[C.case_id], 1: format_cpr(cases[C.cpr]), 2: case_type,
                           3: cases[C.application_date], 4: cases[C.start_date], 5: cases[C.end_date],
-                          6: cases[C.document_count], 7: flag_labels(cases)}, index=cases.index)
+                          6: cases[C.document_count], 7: remarks,
+                          8: pilot.reindex(cases.index).fillna(False).map({True: "Ja", False: ""})}, index=cases.index)
     return Table("Sager", CASE_COLUMNS, frame)
 
 
@@ -108,18 +127,23 @@ def document_extract(documents: pd.DataFrame) -> Table:
     return Table("Dokumenter", DOCUMENT_COLUMNS, frame)
 
 
-def write_order_data(batch: Batch, path: Path, *, include_documents: bool) -> list[tuple[str, int, list[str]]]:
-    """Write the extract; returns per sheet (name, rows, column headers) for the specification."""
+def write_order_data(batch: Batch, path: Path, *, include_documents: bool,
+                     scope: pd.DataFrame) -> list[tuple[str, int, list[str]]]:
+    """Write the extract of the cases in the order (`scope`: `convert.order.scope.order_scope`) and their
+    documents; returns per sheet (name, rows, column headers) for the specification."""
     cfg = batch.config
-    tables = [case_extract(batch.cases, cfg.order.kp_case_type)]
+    cases = batch.cases[scope["in_order"]]
+    documents = batch.documents[batch.documents[D.case_id].isin(cases[C.case_id])]
+    tables = [case_extract(cases, cfg.order.kp_case_type, scope["pilot"], with_documents=include_documents)]
     if include_documents:
-        tables.append(document_extract(batch.documents))
+        tables.append(document_extract(documents))
     created = dt.datetime.combine(cfg.cutover_date, dt.time())
     book = Workbook(path, created=created, title=f"Udtræk til konvertering – {cfg.batch_name}")
     about: list[list[object]] = [
         ["Felt", "Værdi"], ["Kommune", cfg.municipality], ["Batch", cfg.batch_name], ["Startdato i KP", cfg.cutover_date],
-        ["Sager", len(batch.cases)],
-        ["Dokumenter", len(batch.documents) if include_documents else "konverteres ikke"],
+        ["Sager", len(cases)],
+        ["Dokumenter", len(documents) if include_documents else "konverteres ikke"],
+        ["Prøvekonvertering", f"{int(scope['pilot'].sum())} sager – kolonnen »{PILOT_HEADER}« på arket Sager"],
         ["Indhold", "CPR-numre og sagsoplysninger om borgere: fortrolige personoplysninger."],
         ["Forsendelse", "Send kun filen via en sikker kanal aftalt med Netcompany."],
     ]

@@ -5,7 +5,8 @@ KOMBIT's guidance ("Særligt vedr. udvidet helbredstillæg til fodbehandling og 
 price agreement into the foot-care letter, so the municipality adds a table of subsidy examples at
 tillægsprocent 100 % and says that the agreement price and the tillægsprocent are those at the grant date and
 may change. For converted cases a short introduction explains the new letter; wrapped in a merge question
-(flettespørgsmål) the same template serves new and converted grants.
+(flettespørgsmål) the same template serves new and converted grants. KOMBIT guarantees the web accessibility of
+its central letters only while they are not overwritten: the material says so before anything else.
 """
 
 from __future__ import annotations
@@ -14,10 +15,12 @@ import datetime as dt
 from decimal import Decimal
 from pathlib import Path
 
+from .. import __version__
 from ..danish.format import format_kr, long_date
 from ..money import SUBSIDY_SHARE, Subsidy, subsidy
 from ..settings.batch import Config
-from .docmodel import Block, Bold, Heading, Link, MergeIf, Para, TableBlock, render_docx
+from .docmodel import Block, Bold, Bullets, Heading, Link, MergeIf, Para, TableBlock, render_docx
+from .draft import missing_for_letter, titled
 
 LETTER_NAME = "brevtekst.docx"
 TEMPLATE_NAME = "Bevilling – Udvidet helbredstillæg til fodbehandling"
@@ -25,6 +28,15 @@ EXAMPLE_HEADER = ("Beskrivelse", "Overslag", "Prisaftale", "Tilskud", "Egenbetal
 FULL_PERCENT = Decimal(100)
 GRANT_DATE_SENTENCE = ("Prisaftalen og den personlige tillægsprocent, som nævnes i brevet, er dem, der gælder på "
                        "bevillingstidspunktet. De kan ændre sig.")
+# KOMBIT's implementation plan, "Brevskabeloner": what a municipality takes over when it overwrites a central letter
+ACCESSIBILITY_WARNING = (
+    "KOMBIT garanterer webtilgængeligheden af de centralt oprettede breve i KP efter webtilgængelighedsloven, "
+    "forudsat at der ikke er rettet i brevets indhold. Når kommunen overskriver brevskabelonen, kan KOMBIT ikke "
+    "længere garantere det: kommunen overtager ansvaret for, at brevet med overskrivninger er webtilgængeligt, og for "
+    "at vedligeholde det (KP varsler det, når skabelonen overskrives). Ændres skabelonen senere centralt, får "
+    "kommunen en opfølgningsopgave; KOMBIT anbefaler en opgavepakke hertil ud fra opgavepakkeskabelonen "
+    "»Beskedskabelon ændret«."
+)
 _ROUNDING_WORDS = {"half_up": "halvt op (0,005 kr. rundes op)", "half_even": "halvt til lige øre",
                    "down": "ned (mod nul)", "up": "op (væk fra nul)"}
 
@@ -54,16 +66,24 @@ def example_table(config: Config) -> TableBlock | None:
          format_kr(x.own_payment)) for label, x in rows), right=frozenset({1, 2, 3, 4}))
 
 
-def letter_blocks(config: Config) -> list[Block]:
+def letter_blocks(config: Config, *, date: dt.date | None = None, version: str = "") -> list[Block]:
+    """The letter material; `date` and `version` are the order's (shown at the top when given)."""
     s = config.letter
     intro = intro_text(config)
     merge = MergeIf(s.merge_question_key, intro) if s.wrap_intro_in_merge_question else None
-    blocks: list[Block] = [
+    blocks: list[Block] = []
+    if date is not None:
+        blocks.append(Para.of(f"Dato: {date:%d-%m-%Y}" + (f" · Version: {version}" if version else "")
+                              + f" · Lavet med kp-convert {__version__}"))
+    if missing := missing_for_letter(config):
+        blocks += [Heading("Udkast – det mangler"), Bullets.of(*(m.text for m in missing))]
+    blocks += [
         Heading("Til systemadministratoren"),
         Para.of(f"Teksten er til at overskrive KP's brevskabelon »{TEMPLATE_NAME}«. Kopiér afsnittene under "
                 "»Brevtekst« ind i skabelonen, tilpas ordlyden, og test skabelonen i KP's træningsmiljø, før den "
                 "kopieres til det rigtige KP (KOMBITs implementeringsplan, »Særligt vedr. udvidet helbredstillæg "
                 "til fodbehandling og prisaftale«)."),
+        Para.of(Bold("Webtilgængelighed:"), " " + ACCESSIBILITY_WARNING),
     ]
     if merge is not None:
         blocks += [
@@ -90,7 +110,10 @@ def letter_blocks(config: Config) -> list[Block]:
             "overslag − tilskud."))
     blocks += [Heading("Brevtekst"), Heading("Indledning til borgere, hvis bevilling er konverteret", 2),
                Para.of(merge if merge is not None else intro), Heading("Eksempler på tilskud", 2)]
-    if table is None:
+    if table is None and s.no_agreement:
+        blocks.append(Para.of(Bold("Kommunen har ingen prisaftale"), " på fodbehandling, så der er ingen "
+                              "eksempeltabel."))
+    elif table is None:
         blocks.append(Para.of(Bold("Ingen prisaftale angivet"), ", så eksempeltabellen er udeladt. Den kommer med, "
                               "når kommunens prisaftale er angivet."))
     else:
@@ -100,7 +123,8 @@ def letter_blocks(config: Config) -> list[Block]:
                     "med en personlig tillægsprocent på 100 %."),
             table,
         ]
-    blocks.append(Para.of(GRANT_DATE_SENTENCE))
+    if not s.no_agreement:
+        blocks.append(Para.of(GRANT_DATE_SENTENCE))
     if s.price_page_url:
         blocks.append(Para.of("Du kan altid se kommunens gældende prisaftale på ", Link(s.price_page_url,
                                                                                          s.price_page_url), "."))
@@ -111,6 +135,9 @@ def _pct(value: Decimal) -> str:
     return format(value.normalize(), "f").replace(".", ",")
 
 
-def write_letter(config: Config, path: Path, *, created: dt.datetime) -> None:
-    render_docx(f"Brevtekst – {TEMPLATE_NAME}", letter_blocks(config), path, created=created,
-                subject="Tekst til overskrivning af brevskabelonen i KP")
+def write_letter(config: Config, path: Path, *, created: dt.datetime, date: dt.date | None = None,
+                 version: str = "") -> None:
+    title = titled(f"Brevtekst – {TEMPLATE_NAME}", missing_for_letter(config))
+    render_docx(title, letter_blocks(config, date=date, version=version), path, created=created,
+                subject="Tekst til overskrivning af brevskabelonen i KP", author=config.municipality or "kp-convert",
+                footer=title + (f" · Version {version}" if version else ""))

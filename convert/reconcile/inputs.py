@@ -29,7 +29,7 @@ from ..write.worksheet.read import ROW, SHEET, read_worksheet
 SHEET_COLUMNS: dict[str, str] = {
     W.case_id: "case_id", W.cpr: "cpr_text", W.name: "name", W.application_date: "application_raw",
     W.start_date: "start_raw", W.created: "created_raw", W.kp_number: "kp_number", W.initials: "initials",
-    W.checked_date: "checked_date",
+    W.checked_date: "checked_date", W.document_count: "document_count_raw",
 }
 _REQUIRED = [h for h, col in W.to_schema().columns.items() if col.required and h in SHEET_COLUMNS]
 NOT_CONSIDERED = ["source", "source_file", "source_row", "key", "cpr", "reason_code", "reason", "problem"]
@@ -103,7 +103,8 @@ def _usable_cases(frame: pd.DataFrame, name: str, pad: bool) -> tuple[pd.DataFra
                      created=f["created_raw"].str.strip().str.casefold().eq("ja").astype(bool),
                      checked_date=parse_dates(f["checked_date"]).dt.strftime("%d-%m-%Y").astype("string")
                      .fillna(f["checked_date"]),  # a date cell reads as ISO: shown the Danish way
-                     kp_number=f["kp_number"].str.strip())
+                     kp_number=f["kp_number"].str.strip(),
+                     document_count=pd.to_numeric(f["document_count_raw"].str.strip(), errors="coerce").astype("Int64"))
     no_id = is_empty(f["case_id"])
     bad_cpr = ~no_id & typed["cpr"].isna()
     repeat = ~no_id & ~bad_cpr & f["case_id"].duplicated(keep="first")
@@ -123,6 +124,57 @@ def _usable_cases(frame: pd.DataFrame, name: str, pad: bool) -> tuple[pd.DataFra
                            "case_id": dropped["case_id"], "outcome": "rejected",
                            "reason_code": codes[codes.ne("")], "reason": reasons[codes.ne("")]})
     return typed[codes.eq("")], not_considered("Konverteringsark", ledger, dropped["cpr_text"])
+
+
+# ---- the order's extract: which cases were ordered, and which of them are the test conversion ----------
+
+@dataclass
+class OrderedCases:
+    case_ids: list[str]  # the Sager sheet of bestilling_data.xlsx, in its order
+    pilot_ids: list[str]  # those marked for the test conversion
+    source: Source
+
+
+def read_order_extract(path: Path) -> OrderedCases:
+    """The ESDH case numbers of an order (`kp-convert spec`'s bestilling_data.xlsx, sheet Sager) and its test
+    conversion (column Prøvekonvertering = Ja)."""
+    import zipfile
+
+    import openpyxl
+
+    from ..order.extract import DATA_NAME, PILOT_HEADER
+    from ..read.files import sha256_file
+
+    hint = f"angiv udtrækket fra 'kp-convert spec' ({DATA_NAME}) med --order"
+    if not path.is_file():
+        raise InputError(f"Bestillingens udtræk findes ikke: {path}", hint=hint)
+    try:
+        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except (OSError, zipfile.BadZipFile, KeyError, ValueError) as exc:
+        raise InputError(f"Bestillingens udtræk kan ikke læses: {path} ({exc})", hint=hint) from None
+    try:
+        if "Sager" not in wb.sheetnames:
+            raise InputError(f"{path.name} har intet ark 'Sager'", hint=hint)
+        rows = wb["Sager"].iter_rows(values_only=True)
+        header: list[str] = []
+        for _ in range(10):  # the header row, below a title block if the sheet has one
+            header = [cell_text(h).strip() for h in next(rows, ())]
+            if W.case_id in header:
+                break
+        else:
+            raise InputError(f"{path.name}, ark 'Sager': kolonnen '{W.case_id}' mangler", hint=hint)
+        at, pilot_at = header.index(W.case_id), header.index(PILOT_HEADER) if PILOT_HEADER in header else None
+        ids, pilot = [], []
+        for row in rows:
+            case_id = cell_text(row[at]).strip() if at < len(row) else ""
+            if not case_id:
+                continue
+            ids.append(case_id)
+            if pilot_at is not None and pilot_at < len(row) and cell_text(row[pilot_at]).strip().casefold() == "ja":
+                pilot.append(case_id)
+    finally:
+        wb.close()
+    return OrderedCases(ids, pilot, Source("Bestilling", path, sha256_file(path), len(ids)))
 
 
 # ---- the KP report and the ESDH export: the ESDH inputs' own reader ------------------------------------

@@ -1,8 +1,9 @@
 """Pure stages of reconciliation: which KP rows are foot care, pair them with the batch's cases, compare.
 
 Pairing is by normalised CPR. Per citizen, a batch case whose checklist *KP-sagsnr.* names exactly one of
-the citizen's KP foot-care cases is paired with it; then one remaining batch case and one remaining KP case
-are paired; remaining batch cases with no KP case are *missing*, remaining KP cases with no batch case are
+the citizen's KP foot-care cases is paired with it, then one a KP row names by its ESDH case number (the return
+file of an ordered conversion has that column); then one remaining batch case and one remaining KP case are
+paired; remaining batch cases with no KP case are *missing*, remaining KP cases with no batch case are
 *extra*, and anything else (several against one or more) is *ambiguous*: a person must decide.
 """
 
@@ -27,6 +28,8 @@ DIFFERENCES: dict[str, tuple[str, str]] = {
     "end_date_set": ("Slutdato i KP", "Slutdato sat i KP, men bevillingen skal være tidsubegrænset"),
     "case_type_differs": ("Sagstype eller titel afviger", "Sagstype eller titel afviger fra det forventede"),
     "kp_number_differs": ("KP-sagsnr. afviger", "KP-sagsnr. i arket afviger fra KP"),
+    "esdh_number_differs": ("ESDH-sagsnr. afviger", "KP-sagen er lavet ud fra en anden ESDH-sag (returfilen)"),
+    "document_count_differs": ("Antal dokumenter afviger", "Antal vedhæftede dokumenter afviger (returfilen)"),
     "checked_not_in_kp": ("Afkrydset, ikke i KP", "Arket siger oprettet i KP, men KP har ingen sag"),
     "in_kp_not_checked": ("I KP, ikke afkrydset", "Sagen er i KP, men arket siger ikke 'Ja' til oprettet"),
     "esdh_still_open": ("ESDH-sag ikke lukket", "ESDH-sagen er ikke lukket"),
@@ -34,7 +37,9 @@ DIFFERENCES: dict[str, tuple[str, str]] = {
     "esdh_case_not_found": ("Ikke i ESDH-udtræk", "ESDH-sagen findes ikke (brugbar) i ESDH-udtrækket"),
 }
 KP_DIFFERENCES = ("application_date_differs", "start_date_differs", "end_date_set", "case_type_differs",
-                  "kp_number_differs", "in_kp_not_checked")
+                  "kp_number_differs", "esdh_number_differs", "document_count_differs", "in_kp_not_checked")
+# a difference that needs a column only the return file has: checked when the KP report has it
+NEEDS_FIELD = {"esdh_number_differs": "esdh_case_id", "document_count_differs": "document_count"}
 ESDH_DIFFERENCES = ("esdh_still_open", "closing_note_missing", "esdh_case_not_found")
 
 
@@ -47,7 +52,8 @@ def foot_care_rows(kp: pd.DataFrame, settings: ReconcileSettings, present: set[s
                    ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(KP rows that are foot care and not ignored, still text; ledger rows of the others, with the reason)."""
     fields = [f for f in settings.match_fields if f in present]
-    foot = pd.Series(False, index=kp.index)
+    # no Sagstype or Titel column: a return file, which lists only the converted foot-care cases
+    foot = pd.Series(not fields, index=kp.index)
     for f in fields:
         foot |= settings.foot_care_pattern.contains(kp[f])
     ignore = {s.casefold() for s in settings.ignore_statuses}
@@ -66,7 +72,7 @@ def foot_care_rows(kp: pd.DataFrame, settings: ReconcileSettings, present: set[s
 
 
 def _describe(kp: pd.DataFrame, fields: list[str]) -> pd.Series:
-    parts = [kp[f].fillna("–") for f in fields]
+    parts = [kp[f].fillna("–") for f in fields] or [pd.Series("–", index=kp.index, dtype="string")]
     text = parts[0]
     for p in parts[1:]:
         text = text + " / " + p
@@ -102,15 +108,22 @@ def pair_cases(sheet: pd.DataFrame, kp: pd.DataFrame) -> tuple[pd.Series, pd.Ser
 
 def _pair_citizen(cases: pd.DataFrame, kp: pd.DataFrame) -> pd.DataFrame:
     remaining = list(kp.index)
-    numbers = _norm(kp["case_id"])
-    pairs, unpaired = [], []
-    for i, wanted in zip(cases.index, _norm(cases["kp_number"]), strict=True):
-        hits = [k for k in remaining if wanted and numbers[k] == wanted]
-        if len(hits) == 1:
-            pairs.append((i, hits[0], MATCHED))
-            remaining.remove(hits[0])
-        else:
-            unpaired.append(i)
+    pairs, unpaired = [], list(cases.index)
+    # first the checklist's KP-sagsnr., then the ESDH-sagsnr. a KP row names (a return file)
+    for mine, theirs in (("kp_number", "case_id"), ("case_id", "esdh_case_id")):
+        if mine not in cases or theirs not in kp:
+            continue
+        numbers, wanted_by_case = _norm(kp[theirs]), _norm(cases[mine])
+        still = []
+        for i in unpaired:
+            wanted = wanted_by_case[i]
+            hits = [k for k in remaining if wanted and numbers[k] == wanted]
+            if len(hits) == 1:
+                pairs.append((i, hits[0], MATCHED))
+                remaining.remove(hits[0])
+            else:
+                still.append(i)
+        unpaired = still
     if len(unpaired) == 1 and len(remaining) == 1:
         pairs.append((unpaired[0], remaining[0], MATCHED))
     elif unpaired and remaining:
@@ -138,14 +151,32 @@ def compare_pairs(sheet: pd.DataFrame, kp: pd.DataFrame, links: pd.DataFrame,
     if settings.expected_title:
         type_differs |= _norm(out["kp_title"]).ne(squash(settings.expected_title))
     mine_no, kp_no = _norm(out["kp_number"]), _norm(out["kp_case_id"])
+    esdh_no = _norm(out["kp_esdh_case_id"]) if "kp_esdh_case_id" in out else pd.Series("", index=out.index)
     return out.assign(
         application_date_differs=differs("application_date", "application_raw", "kp_application_date"),
         start_date_differs=differs("start_date", "start_raw", "kp_start_date"),
         end_date_set=out["kp_end_date"].notna(),
         case_type_differs=type_differs,
         kp_number_differs=mine_no.ne("") & kp_no.ne("") & mine_no.ne(kp_no),
+        esdh_number_differs=esdh_no.ne("") & esdh_no.ne(_norm(out["case_id"])),
+        **_document_counts(out, settings.documents_ordered),
         in_kp_not_checked=~out["created"].astype(bool),
     )
+
+
+def _document_counts(out: pd.DataFrame, documents_ordered: bool) -> dict[str, pd.Series]:
+    """The documents KP says are attached (the return file) against the worksheet's count (0 when the order was
+    without documents); a count that is not a whole number differs. Not compared where either side is empty."""
+    if "kp_document_count" not in out:
+        return {"document_count_differs": pd.Series(False, index=out.index),
+                "expected_documents": pd.Series(pd.NA, index=out.index, dtype="Int64")}
+    raw = out["kp_document_count"].astype("string").str.strip().fillna("")
+    theirs = pd.to_numeric(raw.str.replace(r"[.,]0+$", "", regex=True), errors="coerce")
+    whole = theirs.notna() & theirs.eq(theirs.round())
+    expected = (out["document_count"] if documents_ordered and "document_count" in out
+                else pd.Series(0 if not documents_ordered else pd.NA, index=out.index)).astype("Int64")
+    differs = raw.ne("") & expected.notna() & (~whole | theirs.ne(expected.astype("Float64")).fillna(True))
+    return {"document_count_differs": differs.fillna(False).astype(bool), "expected_documents": expected}
 
 
 def esdh_status(sheet: pd.DataFrame, esdh: pd.DataFrame, unusable_ids: set[str],

@@ -16,13 +16,14 @@ from schemas import field_spec
 from ..errors import ConfigError, InputError
 from ..settings.batch import Config
 from ..settings.reconcile import ReconcileSettings
-from .inputs import Source, not_considered, read_report, read_sheet_cases, validated
+from .inputs import Source, not_considered, read_order_extract, read_report, read_sheet_cases, validated
 from .match import (
     AMBIGUOUS,
     ESDH_DIFFERENCES,
     KP_DIFFERENCES,
     MATCHED,
     MISSING,
+    NEEDS_FIELD,
     compare_pairs,
     esdh_status,
     foot_care_rows,
@@ -48,17 +49,26 @@ def reconcile(config: Config, settings: ReconcileSettings) -> Reconciliation:
     left_out = [sheet.not_considered, not_considered("KP-rapport", kp_left_out, _cpr_of(report.frame, kp_left_out))]
 
     cases = sheet.frame
+    sources = [sheet.source, report.source]
+    ordered_count = None
+    if settings.order_extract is not None:                                                   # the order's cases
+        unusable = set(sheet.not_considered["key"].dropna().astype(str))
+        cases, order_left_out, order_source, ordered_count = _ordered_cases(cases, unusable, settings)
+        left_out.append(order_left_out)
+        sources.append(order_source)
     case_status, kp_status, links = pair_cases(cases, kp)                                     # pair
     pairs = compare_pairs(cases, kp, links, settings)                                        # compare
     cases = cases.assign(status=case_status, missing_in_kp=case_status == MISSING,
                          ambiguous=case_status == AMBIGUOUS,
                          checked_not_in_kp=(case_status == MISSING) & cases["created"])
     for code in KP_DIFFERENCES:
+        if not _checked(code, settings, report.mapping):
+            pairs[code] = False  # e.g. the team ticks no checklist when Netcompany created the cases
+            continue
         cases[code] = pd.Series(pairs[code].to_numpy(), index=pairs["sheet_index"].to_numpy()
                                 ).reindex(cases.index, fill_value=False).astype(bool)
     kp = kp.assign(status=kp_status)
 
-    sources = [sheet.source, report.source]
     esdh_counts: dict[str, int] = {}
     if settings.esdh_export is not None:                                                     # check ESDH
         cases, esdh_left_out, esdh_source, esdh_counts = _check_esdh(cases, sheet.not_considered, settings)
@@ -73,11 +83,50 @@ def reconcile(config: Config, settings: ReconcileSettings) -> Reconciliation:
     return Reconciliation(config=config, settings=settings, cases=cases, kp=kp, links=links, pairs=pairs,
                           not_considered=pd.concat(left_out, ignore_index=True), sources=sources,
                           kp_fields_used=tuple(fields), kp_mapping=report.mapping, kp_counts=kp_counts,
-                          esdh_checked=settings.esdh_export is not None, esdh_counts=esdh_counts)
+                          esdh_checked=settings.esdh_export is not None, esdh_counts=esdh_counts,
+                          ordered_cases=ordered_count)
+
+
+def _checked(code: str, settings: ReconcileSettings, mapping: dict[str, str]) -> bool:
+    if code == "in_kp_not_checked":
+        return settings.order_extract is None  # an ordered conversion: Netcompany created the cases
+    return NEEDS_FIELD.get(code, "cpr") in mapping  # a return-file column: checked when the report has it
+
+
+def _ordered_cases(cases: pd.DataFrame, unusable: set[str], settings: ReconcileSettings
+                   ) -> tuple[pd.DataFrame, pd.DataFrame, Source, int]:
+    """Only the cases of the order (or of its test conversion) are expected in KP; the worksheet's other cases are
+    left out without being a problem, and an ordered case the worksheet does not have is one. `unusable`: the
+    worksheet's case numbers whose rows could not be used (already listed)."""
+    assert settings.order_extract is not None
+    order = read_order_extract(settings.order_extract)
+    expected = order.pilot_ids if settings.pilot else order.case_ids
+    if settings.pilot and not expected:
+        raise InputError(f"{settings.order_extract.name} har ingen sager markeret til prøvekonvertering",
+                         hint="afstem hele bestillingen uden --pilot")
+    wanted = cases["case_id"].isin(set(expected))
+    out = cases[~wanted]
+    later = settings.pilot & out["case_id"].isin(set(order.case_ids))  # ordered, converted after the pilot
+    ledger = pd.DataFrame({
+        "source_file": out["source_file"], "source_row": out["source_row"], "case_id": out["case_id"],
+        "outcome": "excluded",
+        "reason_code": pd.Series("not_in_order", index=out.index, dtype="string").mask(later, "not_in_pilot"),
+        "reason": pd.Series("Sagen er ikke med i bestillingen – kommunen opretter den selv eller bestiller den "
+                            "senere", index=out.index, dtype="string").mask(
+            later, "Sagen er ikke med i prøvekonverteringen – den konverteres, når prøven er godkendt")})
+    absent = sorted(set(expected) - set(cases["case_id"]) - unusable)
+    missing = pd.DataFrame({"source_file": settings.order_extract.name, "source_row": 0, "case_id": absent,
+                            "outcome": "rejected", "reason_code": "not_in_worksheet",
+                            "reason": "Sagen er i bestillingen, men ikke i konverteringsarket"})
+    left_out = pd.concat([not_considered("Konverteringsark", ledger, out["cpr_text"]),
+                          not_considered("Bestilling", missing)], ignore_index=True)
+    return cases[wanted], left_out, order.source, len(expected)
 
 
 def _fields_for_rule(mapping: dict[str, str], settings: ReconcileSettings, name: str) -> list[str]:
     fields = [f for f in settings.match_fields if f in mapping]
+    if not fields and "esdh_case_id" in mapping:
+        return []  # the return file of an ordered conversion lists only the converted foot-care cases
     if not fields:
         wanted = " eller ".join(f"{f} ('{field_spec('kp_report', f).label}')" for f in settings.match_fields)
         raise InputError(f"{name} mangler en kolonne til at genkende fodbehandling: {wanted}",

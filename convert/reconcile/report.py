@@ -119,6 +119,13 @@ def _difference_tables(r: Reconciliation, pairs: pd.DataFrame) -> list[Table]:
         "in_kp_not_checked": (pairs[pairs["in_kp_not_checked"]], [
             *pair_id, ("created_raw", Column("Oprettet i KP (arket)", width=11)), *_ROWS]),
     }
+    if "esdh_number_differs" in r.cases:  # the return file of an ordered conversion
+        tables["esdh_number_differs"] = (pairs[pairs["esdh_number_differs"]], [
+            *pair_id, ("kp_esdh_case_id", Column("ESDH-sagsnr. (returfil)", width=20)), *_ROWS])
+    if "document_count_differs" in r.cases:
+        tables["document_count_differs"] = (pairs[pairs["document_count_differs"]], [
+            *pair_id, ("expected_documents", Column("Antal dokumenter (forventet)", kind="int", width=12)),
+            ("kp_document_count", Column("Antal dokumenter vedhæftet (KP)", width=12)), *_ROWS])
     if r.esdh_checked:
         esdh = [*_SHEET_SIDE, ("esdh_status", Column("Sagsstatus (ESDH)", width=16)),
                 ("esdh_note", Column("Lukkenotat (ESDH)", width=60)),
@@ -190,7 +197,7 @@ def overview_blocks(r: Reconciliation) -> list[tuple[str, list[list[object]]]]:
         ("Sager i batchen (konverteringsarket)", _sum_block("Sager i arket", len(r.cases) + sheet_left, [
             ("Matchet med en sag i KP", st["cases_matched"]), ("Mangler i KP", st["cases_missing"]),
             ("Flere kandidater i KP", st["cases_ambiguous"]),
-            ("Ikke medtaget (rækken kan ikke bruges, se 'Ikke medtaget')", sheet_left)])),
+            ("Ikke medtaget (se arket 'Ikke medtaget')", sheet_left)])),
         ("De matchede sager", _sum_block("Matchet med en sag i KP", st["cases_matched"], [
             ("Korrekte (ingen afvigelse)", st["cases_correct"]),
             ("Med mindst én afvigelse", st["cases_matched"] - st["cases_correct"])])),
@@ -230,7 +237,11 @@ def overview_blocks(r: Reconciliation) -> list[tuple[str, list[list[object]]]]:
                                                                     else "")
     blocks.append(("Regler brugt", [
         ["Fodbehandling i KP genkendes på", rule],
-        ["Søgt i KP-rapportens", ", ".join({"case_type": "Sagstype", "title": "Titel"}[f] for f in r.kp_fields_used)],
+        ["Søgt i KP-rapportens", ", ".join({"case_type": "Sagstype", "title": "Titel"}[f] for f in r.kp_fields_used)
+         or "(ingen: en returfil, hvor alle rækker er konverterede fodbehandlingssager)"],
+        ["Afstemt mod", "alle sager i konverteringsarket" if r.ordered_cases is None else
+         f"{'prøvekonverteringen' if s.pilot else 'bestillingen'} ({r.ordered_cases} sager); »Oprettet i KP« i "
+         "arket kontrolleres ikke (Netcompany har oprettet sagerne)"],
         ["Forventet sagstype i KP", s.expected_case_type or "ikke kontrolleret – ingen forventet sagstype angivet"],
         ["Forventet titel i KP", s.expected_title or "ikke kontrolleret – ingen forventet titel angivet"],
         ["KP-statusser der ignoreres", ", ".join(s.ignore_statuses) or "(ingen)"],

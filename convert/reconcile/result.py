@@ -30,6 +30,7 @@ class Reconciliation:
     kp_counts: dict[str, int]  # KP report rows by fate before pairing
     esdh_checked: bool
     esdh_counts: dict[str, int] = field(default_factory=dict)
+    ordered_cases: int | None = None  # with --order: the cases expected (the order's, or its test conversion's)
     updates: pd.DataFrame | None = None  # with --update-worksheet: what happened per matched case
     backup: Path | None = None
 

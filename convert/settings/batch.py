@@ -240,14 +240,16 @@ def config_from_dict(data: dict[str, Any], base: Path, source: Path | None = Non
 
 
 def reconcile_settings(config: Config, *, kp_report: Path | None = None, esdh_export: Path | None = None,
-                       worksheet: Path | None = None, out_dir: Path | None = None) -> ReconcileSettings:
+                       worksheet: Path | None = None, out_dir: Path | None = None, order_extract: Path | None = None,
+                       pilot: bool = False) -> ReconcileSettings:
     """The settings of `kp-convert reconcile`: `[reconcile]` and its inputs, with command-line overrides."""
     return build_reconcile_settings(
         config.raw, config.source.parent if config.source else Path.cwd(),
         output_folder=config.output_folder, closing_note_template=config.closing_note_template,
         active_statuses=config.selection.active_statuses, pad_nine_digit_cpr=config.pad_nine_digit_cpr,
         include_time_limited=config.selection.include_time_limited,
-        kp_report=kp_report, esdh_export=esdh_export, worksheet=worksheet, out_dir=out_dir)
+        kp_report=kp_report, esdh_export=esdh_export, worksheet=worksheet, out_dir=out_dir,
+        order_extract=order_extract, pilot=pilot, documents_ordered=config.order.convert_documents is not False)
 
 
 def load_config(path: Path | str) -> Config:

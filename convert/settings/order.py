@@ -5,6 +5,7 @@ functions here check the values. Texts marked default are suggestions the munici
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass
 from decimal import Decimal
@@ -13,7 +14,7 @@ from typing import Any
 
 from ..errors import ConfigError
 from ..money import DEFAULT_ROUNDING, ROUNDING_RULES, kr_from_ore
-from .toml import template_fields
+from .toml import parse_date, template_fields
 
 DEFAULT_INTRO = (
     "Du har allerede en bevilling af udvidet helbredstillæg til fodbehandling. Fra {startdato} behandler "
@@ -25,14 +26,21 @@ DEFAULT_REJECTED_PLAN = (
     "Afviste sager er ikke med i udtrækket. Kommunen retter dem i ESDH og opretter dem selv i KP bagefter."
 )
 DEFAULT_FLAGGED_PLAN = (
-    "Sager med bemærkninger er med i udtrækket, med bemærkningen. Kommunen gennemgår dem inden konverteringen "
-    "og giver Netcompany besked, hvis nogle skal tages ud."
+    "Sager med bemærkninger er med i bestillingen og konverteres som bestilt. Bemærkningen står i udtrækket til "
+    "orientering; kommunen følger selv op på sagerne i KP."
 )
+DEFAULT_HELD_BACK_PLAN = (
+    "Sagerne er ikke med i udtrækket. Kommunen retter dem og opretter dem selv i KP, eller bestiller dem i en "
+    "senere bestilling."
+)
+# Written in a config instead of an amount: the municipality has no price agreement (the letter has no table).
+NO_AGREEMENT_WORDS = ("ingen", "nej")
+DEFAULT_PILOT_CASES = 5
 DEFAULT_CASE_TYPE = "Udvidet helbredstillæg til fodbehandling"  # KP's exact name is an open question
 
 _AMOUNT = (str, int, float)
 LETTER_SCHEMA: dict[str, tuple[Any, Any]] = {
-    "agreement_price": (_AMOUNT, ""),  # "" = the municipality has no price agreement
+    "agreement_price": (_AMOUNT, ""),  # "" = not stated yet (the order is a draft); "ingen" = no agreement
     "dearer_example": (_AMOUNT, "500,00"),
     "cheaper_example": (_AMOUNT, "350,00"),
     "rounding": (str, DEFAULT_ROUNDING),
@@ -54,12 +62,21 @@ ORDER_SCHEMA: dict[str, tuple[Any, Any]] = {
     "flagged_plan": (str, DEFAULT_FLAGGED_PLAN),
     "documents_folder": (str, ""),
     "delivery_channel": (str, ""),
+    "held_back_plan": (str, DEFAULT_HELD_BACK_PLAN),
+    # a citizen with several running grants: the ESDH case numbers to order (one per citizen; the others wait)
+    "chosen_grants": (list, []),
+    "pilot_cases": (int, DEFAULT_PILOT_CASES),  # the test conversion: the first N cases by ESDH case number
+    "order_date": ((str, dt.date), ""),  # "" = the day `spec` runs
+    "responsible_unit": (str, ""),  # the unit in KP that handles the converted cases
+    "kp_case_title": (str, ""),  # "" = the title KP gives the case type
+    "data_processing_agreement": (str, ""),  # the agreement the extract is sent under; "" = to be confirmed
 }
 
 
 @dataclass(frozen=True)
 class LetterSettings:
-    agreement_price: Decimal | None = None
+    agreement_price: Decimal | None = None  # None: no agreement (`no_agreement`) or not stated yet
+    no_agreement: bool = False  # the config says the municipality has no price agreement ("ingen")
     dearer_example: Decimal = Decimal("500.00")
     cheaper_example: Decimal = Decimal("350.00")
     rounding: str = DEFAULT_ROUNDING
@@ -83,6 +100,13 @@ class OrderSettings:
     flagged_plan: str = DEFAULT_FLAGGED_PLAN
     documents_folder: Path | None = None
     delivery_channel: str = ""
+    held_back_plan: str = DEFAULT_HELD_BACK_PLAN
+    chosen_grants: tuple[str, ...] = ()
+    pilot_cases: int = DEFAULT_PILOT_CASES
+    order_date: dt.date | None = None  # None: the day the order is written
+    responsible_unit: str = ""
+    kp_case_title: str = ""
+    data_processing_agreement: str = ""
 
 
 def _amount(value: Any, where: str) -> Decimal | None:
@@ -111,7 +135,9 @@ def _check_fields(template: str, where: str, allowed: tuple[str, ...]) -> str:
 
 
 def parse_letter(d: dict[str, Any]) -> LetterSettings:
-    agreement = _amount(d["agreement_price"], "letter.agreement_price")
+    raw_price = d["agreement_price"]
+    no_agreement = isinstance(raw_price, str) and raw_price.strip().casefold() in NO_AGREEMENT_WORDS
+    agreement = None if no_agreement else _amount(raw_price, "letter.agreement_price")
     dearer = _amount(d["dearer_example"], "letter.dearer_example")
     cheaper = _amount(d["cheaper_example"], "letter.cheaper_example")
     if agreement is not None:
@@ -133,8 +159,8 @@ def parse_letter(d: dict[str, Any]) -> LetterSettings:
     if d["wrap_intro_in_merge_question"] and not key:
         raise ConfigError("'letter.wrap_intro_in_merge_question' er true, men 'letter.merge_question_key' er tom",
                           hint="skriv flettespørgsmålets nøgle fra KP")
-    return LetterSettings(agreement_price=agreement, dearer_example=dearer or Decimal("500.00"),
-                          cheaper_example=cheaper if cheaper is not None else Decimal("350.00"),
+    return LetterSettings(agreement_price=agreement, no_agreement=no_agreement,
+                          dearer_example=dearer or Decimal("500.00"), cheaper_example=cheaper if cheaper is not None else Decimal("350.00"),
                           rounding=d["rounding"], intro=_check_fields(d["intro"].strip(), "letter.intro", INTRO_FIELDS),
                           price_page_url=url, merge_question_key=key,
                           wrap_intro_in_merge_question=d["wrap_intro_in_merge_question"])
@@ -145,10 +171,24 @@ def parse_order(d: dict[str, Any], base: Path) -> OrderSettings:
     if email and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email):
         raise ConfigError(f"'order.contact_email' er ikke en e-mailadresse: {email!r}")
     folder = d["documents_folder"].strip()
+    chosen = d["chosen_grants"]
+    if not all(isinstance(x, str) and x.strip() for x in chosen):
+        raise ConfigError("'order.chosen_grants' skal være en liste af ESDH-sagsnumre (tekster)",
+                          hint='fx chosen_grants = ["32.03.12-G01-17-24"]')
+    if d["pilot_cases"] < 0:
+        raise ConfigError(f"'order.pilot_cases' skal være 0 eller mere, ikke {d['pilot_cases']}",
+                          hint="0 = ingen prøvekonvertering")
+    order_date = d["order_date"]
+    if isinstance(order_date, str) and not order_date.strip():
+        order_date = None
     return OrderSettings(
         contact_name=d["contact_name"].strip(), contact_email=email, contact_phone=d["contact_phone"].strip(),
         kp_case_type=d["kp_case_type"].strip() or DEFAULT_CASE_TYPE,
         convert_documents=d["convert_documents"], closing_notes=d["closing_notes"], new_letter=d["new_letter"],
         desired_timing=d["desired_timing"].strip(), rejected_plan=d["rejected_plan"].strip(),
         flagged_plan=d["flagged_plan"].strip(), documents_folder=(base / folder).resolve() if folder else None,
-        delivery_channel=d["delivery_channel"].strip())
+        delivery_channel=d["delivery_channel"].strip(), held_back_plan=d["held_back_plan"].strip(),
+        chosen_grants=tuple(dict.fromkeys(x.strip() for x in chosen)), pilot_cases=d["pilot_cases"],
+        order_date=None if order_date is None else parse_date(order_date, "order.order_date"),
+        responsible_unit=d["responsible_unit"].strip(), kp_case_title=d["kp_case_title"].strip(),
+        data_processing_agreement=d["data_processing_agreement"].strip())

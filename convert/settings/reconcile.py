@@ -51,6 +51,11 @@ class ReconcileSettings:
     pad_nine_digit_cpr: bool
     include_time_limited: bool
     defaults_used: tuple[str, ...]  # keys whose value is the labelled default (marked "standard" in the report)
+    # an ordered conversion (`--order`): only the cases of the order's extract (`--pilot`: of its test conversion)
+    # are expected; Netcompany created them, so the checklist's "Oprettet i KP" is not checked
+    order_extract: Path | None = None
+    pilot: bool = False
+    documents_ordered: bool = True  # [order] convert_documents is not false: the return file's counts are compared
 
 
 def _input(table: TableName, section: Any, cli_path: Path | None, base: Path,
@@ -75,7 +80,8 @@ def build_reconcile_settings(raw_config: dict[str, Any], base: Path, *, output_f
                              closing_note_template: str, active_statuses: tuple[str, ...], pad_nine_digit_cpr: bool,
                              include_time_limited: bool, kp_report: Path | None = None,
                              esdh_export: Path | None = None, worksheet: Path | None = None,
-                             out_dir: Path | None = None) -> ReconcileSettings:
+                             out_dir: Path | None = None, order_extract: Path | None = None, pilot: bool = False,
+                             documents_ordered: bool = True) -> ReconcileSettings:
     """Check `[reconcile]` and its inputs in the raw configuration; the path arguments are command-line overrides.
     (Called through `convert.settings.batch.reconcile_settings(config, …)`, which fills in the batch's values.)"""
     raw = raw_config.get("reconcile", {})
@@ -105,6 +111,9 @@ def build_reconcile_settings(raw_config: dict[str, Any], base: Path, *, output_f
             raise ConfigError(f"'reconcile.closing_note_marker' = {marker!r} står ikke i closing_note.template, så "
                               "lukkenotaterne kan ikke genkendes", hint="vælg en fast tekst fra jeres lukkenotat")
 
+    if pilot and order_extract is None:
+        raise ConfigError("--pilot afstemmer prøvekonverteringen i en bestilling og kræver --order",
+                          hint="angiv bestillingens udtræk: --order bestilling_data.xlsx")
     if worksheet is not None:
         sheet_path = Path(worksheet).resolve()
     elif d["worksheet"]:
@@ -130,6 +139,8 @@ def build_reconcile_settings(raw_config: dict[str, Any], base: Path, *, output_f
         pad_nine_digit_cpr=pad_nine_digit_cpr,
         include_time_limited=include_time_limited,
         defaults_used=tuple(k for k in ("foot_care_pattern", "closing_note_marker") if d[k] == _SECTION[k][1]),
+        order_extract=Path(order_extract).resolve() if order_extract is not None else None,
+        pilot=pilot, documents_ordered=documents_ordered,
     )
 
 

@@ -94,7 +94,7 @@ def _flag(cases: pd.DataFrame, criteria: Criteria, cutover_date: dt.date, presen
         pct = cases[C.tillaegsprocent]
         checks.append(("tillaegsprocent_missing", pct.isna(), "Tillægsprocent ikke oplyst"))
         checks.append(("tillaegsprocent_zero", (pct == 0).fillna(False).astype(bool),
-                       "Tillægsprocent er 0 – KP giver afslag ved revurdering"))
+                       "Tillægsprocent er 0 – KP kan give afslag ved revurdering"))
     if C.pension_type in present:
         pt = cases[C.pension_type]
         eligible = {p.casefold() for p in criteria.eligible_pension_types}

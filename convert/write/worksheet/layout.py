@@ -18,16 +18,29 @@ CASE_ID = W.case_id
 REASON = LeftCaseRow.reason
 CONTEXT = (W.cpr, W.name, W.title)  # kept with an entry whose case left, so the team knows who it was
 YES_NO = ("Ja", "Nej")
-# The team's checklist: carried over on re-runs, keyed on the ESDH case number.
+# Group headings over the Sager sheet's header: whose column it is
+TEAM_GROUP = "Udfyldes af teamet"
+TOOL_GROUP = "Skrives af kp-convert ved hver kørsel"
+_KEPT = "Udfyldes af teamet: kp-convert tager det I skriver her med til samme sag ved næste kørsel. "
+# The team's checklist: carried over on re-runs, keyed on the ESDH case number. Narrow, so that the columns a
+# caseworker prints (PRINTED_HEADERS) fit one A4 page width at 8 pt or more.
 CHECKLIST = [
-    Column(W.created, choices=YES_NO, width=11),
-    Column(W.kp_number, width=14),
-    Column(W.documents_attached, choices=YES_NO, width=13),
-    Column(W.closed, choices=YES_NO, width=11),
-    Column(W.initials, width=10),
-    Column(W.checked_date, kind="date", width=12, date_entry=True),
+    Column(W.created, choices=YES_NO, width=8.5, team=True, group=TEAM_GROUP,
+           comment=_KEPT + "Ja når sagen er oprettet i KP."),
+    Column(W.kp_number, width=11, team=True, group=TEAM_GROUP, comment=_KEPT + "KP's sagsnummer for den nye sag."),
+    Column(W.documents_attached, choices=YES_NO, width=11.5, team=True, group=TEAM_GROUP,
+           comment=_KEPT + "Ja når dokumenterne er lagt på sagen i KP med deres dokumentkategori (arket Dokumenter)."),
+    Column(W.closed, choices=YES_NO, width=7.5, team=True, group=TEAM_GROUP,
+           comment=_KEPT + "Ja når ESDH-sagen er lukket med lukkenotatet (arket Lukkenotater)."),
+    Column(W.initials, width=7.5, team=True, group=TEAM_GROUP, comment=_KEPT + "Initialer på den der konverterede."),
+    Column(W.checked_date, kind="date", width=10.5, date_entry=True, team=True, group=TEAM_GROUP,
+           comment=_KEPT + "Datoen sagen blev konverteret (dd-mm-åååå)."),
 ]
 CHECKLIST_HEADERS = [c.header for c in CHECKLIST]
+OWN_COLUMN_NOTE = _KEPT + "(En kolonne I selv har tilføjet.)"
+# What a caseworker prints of the Sager sheet (and each batch sheet): the first columns, in this order
+PRINTED_HEADERS = [CASE_ID, W.cpr, W.name, W.application_date, W.start_date, W.document_count, W.remarks,
+                   *CHECKLIST_HEADERS]
 _CONTINUED = re.compile(r"(?P<sheet>.+) \((?P<part>[0-9]+)\)")
 
 
