@@ -48,6 +48,9 @@ class Batch:
     extensions: tuple[Extension, ...] = ()  # re-run report, pseudonymisation: Oversigt blocks, sheets, manifest …
     not_checked: dict[str, str] = field(default_factory=dict)  # flag code -> why its check did not run
     notices: list[Notice] = field(default_factory=list)  # gaps of the whole batch, each said once
+    # the cells of the tool's columns the team changed, kept by the writer (convert.team_edits)
+    team_edits: pd.DataFrame | None = None
+    order_scope: pd.DataFrame | None = None  # per case: in the Netcompany order or not, and why (convert.order.scope)
 
     def outcome_counts(self) -> pd.DataFrame:
         """Rows: table; columns: converted / excluded / rejected (zeros filled)."""

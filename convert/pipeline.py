@@ -2,7 +2,8 @@
 → closing notes → plan → ledger; then, for `run`, the document files to stage → carry-over of the team's entries →
 write.
 
-`read_inputs` is the only step that reads files and `write_outputs` the only one that writes them;
+`read_inputs` (in `build_batch`: `read_input`, one export at a time) is the only step that reads files and
+`write_outputs` the only one that writes them;
 `convert_tables` in between is pure (frames and settings in, a `Batch` out), so tests and the notebook can feed it
 frames made in memory (`convert.read.table.raw_table`). Each stage that drops rows hands them to the ledger with a
 reason, and every stage gets only the part of the configuration it needs.
@@ -10,7 +11,7 @@ reason, and every stage gets only the part of the configuration it needs.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,7 @@ from schemas.batch import ConvertedCase as C
 from schemas.batch import LedgerRow as L
 
 from .batch import Batch
+from .order.scope import order_scope
 from .plan.planning import plan_conversion
 from .read.mapping import MappedTable, map_columns, require_decision_fields
 from .read.table import RawTable, ragged_rejections, read_input
@@ -42,28 +44,26 @@ def read_inputs(config: Config) -> dict[str, RawTable]:
     return {table: read_input(spec) for table, spec in config.inputs.items()}
 
 
-def convert_tables(raw: Mapping[str, RawTable], config: Config) -> Batch:
-    """The conversion itself: pure, from the exports' text to the converted cases, their documents and the ledger."""
+def convert_tables(raw: Mapping[str, RawTable] | Iterable[tuple[str, RawTable]], config: Config) -> Batch:
+    """The conversion itself: pure, from the exports' text to the converted cases, their documents and the ledger.
+    `raw`: the tables by name, or (name, table) pairs read one at a time (`build_batch`: each export's text is let go
+    once it is validated, which keeps a large batch's memory down)."""
     ledger: list[pd.DataFrame] = []
     valid: dict[str, pd.DataFrame] = {}
     inputs: dict[str, dict[str, Any]] = {}
     present: dict[str, set[str]] = {}
+    records_read: dict[str, int] = {}
     rejected_ids: set[str] = set()  # cases that could not be used: their documents say so
-    for table, r in raw.items():
-        mapped = map_columns(r)                                                             # map
+    for table, r in (raw.items() if isinstance(raw, Mapping) else raw):
+        valid[table], rejected, inputs[table], present[table] = _typed_table(table, r, config)  # map, validate
+        ledger += rejected
+        records_read[r.spec.name] = r.records_read
         if table == "cases":
-            require_decision_fields(r, mapped, config.selection.match_fields)
-        ragged = ragged_rejections(r, mapped.columns)
-        frame = clean(r.spec.table, mapped.frame, pad_nine_digit_cpr=config.pad_nine_digit_cpr)
-        absent = [f.name for f in fields_of(r.spec.table) if f.name not in mapped.columns]
-        valid[table], rejected = validate_and_type(r.spec.table, frame, absent=absent)     # validate
-        ledger += [ragged, rejected]
-        if table == "cases":
-            rejected_ids |= _case_ids(ragged, rejected)
-        present[table] = set(mapped.columns)
-        inputs[table] = _input_facts(r, mapped, frame)
+            rejected_ids |= _case_ids(*rejected)
+        del r  # the export's text: not needed any more
 
-    cases, dups = split_duplicates("cases", valid["cases"], C.case_id)
+    # each table is taken out of `valid` as it is used, so a large batch does not keep every version of it
+    cases, dups = split_duplicates("cases", valid.pop("cases"), C.case_id)
     ledger.append(dups)
     rejected_ids |= _case_ids(dups)
     selected, excluded = select_running_foot_care(cases, config.selection, config.cutover_date,  # select
@@ -77,7 +77,7 @@ def convert_tables(raw: Mapping[str, RawTable], config: Config) -> Batch:
     if assets is not None:
         ledger.append(asset_fates(assets, latest, converted[C.cpr], cases[C.cpr], pd.Timestamp(config.cutover_date)))
 
-    documents = valid.get("documents")
+    documents = valid.pop("documents", None)
     converted_docs = None
     if documents is not None:
         documents, doc_dups = split_duplicates("documents", documents, D.document_id)
@@ -96,14 +96,28 @@ def convert_tables(raw: Mapping[str, RawTable], config: Config) -> Batch:
 
     ledger.append(ledger_rows(converted, "cases", "converted", converted[C.flag_codes], converted[C.remarks]))
     full = combine(ledger)                                                                  # ledger
-    check_conservation(full, {r.spec.name: r.records_read for r in raw.values()})
+    check_conservation(full, records_read)
     docs = converted_docs if converted_docs is not None else pd.DataFrame(
         columns=[D.case_id, D.document_id, D.title, D.doc_type, D.doc_date, D.filename, D.category])
-    return Batch(config=config, cases=converted.sort_values(C.case_id, kind="stable"),
-                 documents=docs.sort_values([D.case_id, D.doc_date, D.document_id], kind="stable"),
-                 ledger=full, inputs=inputs, present=present, plan=plan,
-                 not_checked=not_checked(available, config.inputs),
-                 notices=batch_notices(converted, config.criteria) if "assets" in available else [])
+    batch = Batch(config=config, cases=converted.sort_values(C.case_id, kind="stable"),
+                  documents=docs.sort_values([D.case_id, D.doc_date, D.document_id], kind="stable"),
+                  ledger=full, inputs=inputs, present=present, plan=plan,
+                  not_checked=not_checked(available, config.inputs),
+                  notices=batch_notices(converted, config.criteria) if "assets" in available else [])
+    return replace(batch, order_scope=order_scope(batch))  # in the Netcompany order or not: worksheet and order
+
+
+def _typed_table(table: str, r: RawTable, config: Config
+                 ) -> tuple[pd.DataFrame, list[pd.DataFrame], dict[str, Any], set[str]]:
+    """One export mapped, cleaned and validated: (typed rows, ledger parts of its rejected rows, facts, fields)."""
+    mapped = map_columns(r)                                                                 # map
+    if table == "cases":
+        require_decision_fields(r, mapped, config.selection.match_fields)
+    ragged = ragged_rejections(r, mapped.columns)
+    frame = clean(r.spec.table, mapped.frame, pad_nine_digit_cpr=config.pad_nine_digit_cpr)
+    absent = [f.name for f in fields_of(r.spec.table) if f.name not in mapped.columns]
+    typed, rejected = validate_and_type(r.spec.table, frame, absent=absent)                # validate
+    return typed, [ragged, rejected], _input_facts(r, mapped, frame), set(mapped.columns)
 
 
 def _input_facts(r: RawTable, mapped: MappedTable, frame: pd.DataFrame) -> dict[str, Any]:
@@ -141,8 +155,8 @@ def _case_ids(*ledgers: pd.DataFrame) -> set[str]:
 
 
 def build_batch(config: Config) -> Batch:
-    """Read the exports and convert them; nothing is written."""
-    return convert_tables(read_inputs(config), config)
+    """Read the exports and convert them, one export at a time; nothing is written."""
+    return convert_tables(((table, read_input(spec)) for table, spec in config.inputs.items()), config)
 
 
 def run(config: Config, out_dir: Path | None = None, *, documents_folder: Path | None = None, force: bool = False,
@@ -155,7 +169,7 @@ def run(config: Config, out_dir: Path | None = None, *, documents_folder: Path |
     """
     from .plan.staging import plan_staging
     from .pseudonymise import check_output_folder, pseudonymise_batch
-    from .rerun import carry_over, load_previous
+    from .rerun import carry_over, load_previous, team_edits_of
     from .write.documents import copy_staged_files
     from .write.output_set import check_output_folder_path, recover_folder
     from .write.outputs import write_outputs
@@ -171,6 +185,8 @@ def run(config: Config, out_dir: Path | None = None, *, documents_folder: Path |
         if source is not None:  # never for a pseudonymised share: the files themselves are personal data
             batch = replace(batch, staging=plan_staging(batch.cases, batch.documents, Path(source), folder))
         batch = carry_over(batch, previous)                                                 # re-run
+        if previous is not None and not previous.discarded:
+            batch = team_edits_of(batch, previous)  # tool cells the team changed: kept, and said
     else:
         batch = pseudonymise_batch(batch, pseudonymise_key)
     if recovered:

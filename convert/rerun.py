@@ -25,6 +25,7 @@ from .errors import InputError, OutputError
 from .progress import stage
 from .read.headers import normalise_header
 from .write.manifest import MANIFEST_NAME
+from .write.worksheet.fingerprints import FINGERPRINT_SHEET
 from .write.worksheet.layout import (
     CASE_ID,
     CASE_SHEET,
@@ -34,6 +35,7 @@ from .write.worksheet.layout import (
     LEFT_SHEET,
     REASON,
     WORKSHEET_NAME,
+    is_part_of,
     open_lock,
 )
 from .write.worksheet.read import ROW, SHEET, empty_rows, filled, read_worksheet
@@ -53,6 +55,7 @@ class PreviousWorksheet:
     path: Path
     rows: pd.DataFrame  # SHEET, ROW, CASE_ID (text, "" when blank), then one column per header (values as read)
     discarded: bool = False  # --force: read only to say what is discarded
+    fingerprints: pd.DataFrame | None = None  # the hidden sheet of what the tool wrote (None: an older version)
 
 
 # ---- read ------------------------------------------------------------------------------------------
@@ -96,8 +99,14 @@ def _refuse_lost_worksheet(folder: Path) -> None:
 
 def read_previous_worksheet(path: Path) -> PreviousWorksheet:
     """The Sager sheets and 'Udgåede sager' of the worksheet: the team's entries are carried from them."""
-    rows = read_worksheet(path, sheets=(CASE_SHEET, LEFT_SHEET), hint=_FORCE_HINT).rows
-    return PreviousWorksheet(path, rows)
+    rows = read_worksheet(path, sheets=(CASE_SHEET, LEFT_SHEET, FINGERPRINT_SHEET), hint=_FORCE_HINT).rows
+    own = rows[SHEET].map(lambda name: is_part_of(str(name), FINGERPRINT_SHEET)).astype(bool)
+    if not own.any():
+        return PreviousWorksheet(path, rows)
+    prints = rows[own].dropna(axis=1, how="all")
+    sheets = rows[~own]
+    hidden_only = [c for c in prints.columns if c not in (SHEET, ROW, CASE_ID) and sheets[c].isna().all()]
+    return PreviousWorksheet(path, sheets.drop(columns=hidden_only).reset_index(drop=True), fingerprints=prints)
 
 
 def read_checklist(path: Path | str, *, include_left: bool = False) -> pd.DataFrame:
@@ -298,3 +307,12 @@ def _why_not_converted(batch: Batch) -> Callable[[str], str]:
     text = {c: f"{OUTCOME_LABELS[outcome]}: {reason}"  # the reason says it in full; the code stays in ledger.csv
             for c, outcome, reason in zip(led.index, led["outcome"], led["reason"], strict=True)}
     return lambda case_id: text.get(case_id, "Sagen findes ikke længere i sagsudtrækket")
+
+
+def team_edits_of(batch: Batch, previous: PreviousWorksheet) -> Batch:
+    """The cells of the tool's columns in the previous Sager sheet that the team changed (`convert.team_edits`)."""
+    from .team_edits import find_team_edits
+
+    on_cases = previous.rows[SHEET].map(lambda name: is_part_of(str(name), CASE_SHEET)).astype(bool)
+    return find_team_edits(batch, case_table(batch, batch.checklist), previous.rows[on_cases],
+                           previous.fingerprints)

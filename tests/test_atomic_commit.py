@@ -249,3 +249,64 @@ def test_a_document_with_the_municipality_as_author_is_still_recognised_by_its_d
         doc.core_properties.author, doc.core_properties.comments = "Eksempel Kommune", comment
         doc.save(str(tmp_path / "bestilling.docx"))
         assert written_by_kp_convert(tmp_path / "bestilling.docx") is ours, comment
+
+
+def test_the_workbook_writers_temp_data_stays_in_the_output_folder_and_a_kill_leaves_it_for_the_next_run(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import tempfile
+
+    from convert.write import xlsx
+
+    system_tmp = tmp_path / "system-tmp"
+    system_tmp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(system_tmp))
+    (tmp_path / "b").mkdir()
+    batch = make_batch(tmp_path / "b")
+    pid = os.fork()
+    if pid == 0:
+        try:
+            def killed_before_close(self: object) -> None:  # the sheets are written, the workbook not yet zipped
+                os.kill(os.getpid(), signal.SIGKILL)
+
+            xlsx.Workbook.close = killed_before_close  # type: ignore[method-assign]
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, 1)
+            os.dup2(devnull, 2)
+            run_batch(batch)
+        finally:
+            os._exit(99)
+    _, status = os.waitpid(pid, 0)
+    assert os.WIFSIGNALED(status)
+    out = batch / "ud"
+    left = [p for p in out.iterdir() if p.name.startswith(".kp-convert-tmp-")]
+    assert left and list(left[0].iterdir())  # the writer's sheet data: in the output folder, owner-only
+    assert oct(left[0].stat().st_mode & 0o777) == "0o700"
+    assert list(system_tmp.rglob("*")) == []  # nothing at all in the system temp folder
+    result = run_batch(batch)
+    assert result.exit_code == 0 and "efterladte midlertidige filer" in result.output
+    assert not [p.name for p in out.iterdir() if p.name.startswith(".")]
+
+
+def test_a_disk_error_while_the_workbook_is_zipped_leaves_no_temp_data_anywhere(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import tempfile
+
+    import xlsxwriter
+
+    system_tmp = tmp_path / "system-tmp"
+    system_tmp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(system_tmp))
+    real_close = xlsxwriter.Workbook.close
+
+    def disk_full(self: xlsxwriter.Workbook) -> None:
+        self.fileclosed = True  # as xlsxwriter does before it packs; the temp files are already on disk
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(xlsxwriter.Workbook, "close", disk_full)
+    (tmp_path / "b").mkdir()
+    batch = make_batch(tmp_path / "b")
+    result = run_batch(batch)
+    monkeypatch.setattr(xlsxwriter.Workbook, "close", real_close)
+    assert result.exit_code == 4, result.output
+    assert list(system_tmp.rglob("*")) == []
+    assert not [p.name for p in (batch / "ud").iterdir()]  # nothing: no partial file, no temp folder

@@ -157,7 +157,21 @@ def _parse_asset_limits(data: Any) -> dict[int, int]:
     return limits
 
 
+MAX_NOTE_TEMPLATE = 5_000  # a closing note is a paragraph; with the case's own values it stays far below a cell's
+MAX_NAME = 200  # batch name and municipality: they go into page headers, titles and every closing note
+
+
+def _short(text: str, key: str) -> str:
+    if len(text) > MAX_NAME:
+        raise ConfigError(f"'{key}' er {len(text)} tegn; højst {MAX_NAME}", hint="skriv et kort navn")
+    return text
+
+
 def _check_template(template: str) -> str:
+    if len(template) > MAX_NOTE_TEMPLATE:
+        raise ConfigError(f"'closing_note.template' er {len(template):,} tegn; et lukkenotat må højst være "
+                          f"{MAX_NOTE_TEMPLATE:,} tegn".replace(",", "."),
+                          hint="et lukkenotat er et kort afsnit – det skal kunne stå i én celle i Excel og i ESDH")
     for name in template_fields(template, "closing_note.template"):
         if name not in CLOSING_NOTE_FIELDS:
             raise unknown_key(name, list(CLOSING_NOTE_FIELDS), "closing_note.template: {")
@@ -214,8 +228,8 @@ def config_from_dict(data: dict[str, Any], base: Path, source: Path | None = Non
     batch = sections["batch"]
     config = Config(
         source=source,
-        batch_name=batch["name"],
-        municipality=batch["municipality"],
+        batch_name=_short(batch["name"], "batch.name"),
+        municipality=_short(batch["municipality"], "batch.municipality"),
         cutover_date=parse_date(batch["cutover_date"]),
         output_folder=(base / batch["output_folder"]).resolve(),
         inputs=inputs,

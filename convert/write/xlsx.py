@@ -11,15 +11,16 @@ may carry a row of group headings over its header (`Column.group`), coloured for
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from ..progress import current_clock, stage_block
+from .cells import Kind, cell_values, is_blank, write_any, write_as_typed
 from .print_layout import (
     MARGIN_INCHES,
     MIN_SCALE,
@@ -37,15 +38,14 @@ if TYPE_CHECKING:  # xlsxwriter has no py.typed: these are Any to mypy, but name
     from xlsxwriter.format import Format
     from xlsxwriter.worksheet import Worksheet
 
-Kind = Literal["text", "date", "int", "money", "percent", "number", "hours", "any"]  # any: cell by cell, as typed
 EXCEL_MAX_ROWS = 1_048_576
-EXCEL_EPOCH = pd.Timestamp("1899-12-30")
 _BLOCK = 65_536  # rows converted to cell values at a time
 CellWriter = Callable[[int, int, object, "Format | None"], object]  # (row, column, value, format)
 _NUM_FORMATS = {"date": "dd-mm-yyyy", "int": "0", "money": "#,##0.00", "percent": "0.0", "number": "#,##0",
                 "hours": "#,##0.00", "datetime": "dd-mm-yyyy hh:mm", "general": "General"}
 TOOL_HEADER_FILL, TOOL_GROUP_FILL = "#DDEBF7", "#BDD7EE"  # blue: written by the tool
 TEAM_FILL, TEAM_HEADER_FILL = "#FFF2CC", "#FFD966"  # yellow: the team's own columns, empty cells included
+KEPT_FILL = "#F8CBAD"  # orange: a tool cell the team changed, kept (sheet 'Teamets rettelser')
 
 
 @dataclass
@@ -71,6 +71,9 @@ class Table:
     protected: bool = False  # a copy to print: nothing is typed here
     filters: bool = True
     freeze_columns: int = 0  # columns kept in view when scrolling right (and repeated on a page printed across)
+    hidden: bool = False  # a sheet only the tool reads (very hidden: not listed under Excel's Unhide)
+    # cells the team changed in the tool's columns, kept as typed: frame row position -> [(column, value, note)]
+    overrides: dict[int, list[tuple[int, object, str]]] | None = None
 
     @property
     def header_row(self) -> int:
@@ -84,7 +87,13 @@ class Workbook:
     def __init__(self, path: Path, *, created: dt.datetime, title: str, max_rows: int = EXCEL_MAX_ROWS) -> None:
         import xlsxwriter  # imported where used: keeps CLI start-up light
 
+        from .output_set import private_temp_folder
+
+        # the writer's temporary sheet data holds CPR numbers: kept in the output folder's private temp folder
+        # (owner-only, removed when the output set commits or aborts, and by the next run after a kill)
+        self.tmpdir = private_temp_folder(Path(path).parent)
         self.book = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_formulas": False,
+                                                     "tmpdir": str(self.tmpdir),
                                                      "strings_to_urls": False, "strings_to_numbers": False,
                                                      # every cell top-aligned, also one written without a format
                                                      # (most text: no style per cell to write) or typed later
@@ -105,6 +114,7 @@ class Workbook:
         self._cell_formats: dict[tuple[str, bool, bool], Format | None] = {("text", False, False): None}
         self.formats = self.formats_for(team=False)
         self.sheet_names: list[str] = []
+        self.f_kept: dict[str, Format | None] | None = None
 
     def cell_format(self, key: str, *, team: bool = False, wrap: bool = False) -> Format | None:
         """The format of a data cell: number format `key` (or 'text'), the team's fill, wrapped; None for plain
@@ -124,7 +134,13 @@ class Workbook:
         return {k: self.cell_format(k, team=team, wrap=wrap) for k in (*_NUM_FORMATS, "text")}
 
     def close(self) -> None:
-        self.book.close()
+        try:
+            self.book.close()
+        finally:
+            try:
+                self.tmpdir.rmdir()  # empty after a clean close; the output set removes what a failure left
+            except OSError:
+                pass
 
     def _new_sheet(self, name: str) -> Worksheet:
         ws = self.book.add_worksheet(name)
@@ -154,12 +170,15 @@ class Workbook:
         for part in range(chunks):
             name = table.sheet if part == 0 else f"{table.sheet} ({part + 1})"
             with stage_block(f"sheet:{name}", f"ark {name}"):
-                self._write_chunk(name, table, table.frame.iloc[part * per_sheet:(part + 1) * per_sheet])
+                self._write_chunk(name, table, table.frame.iloc[part * per_sheet:(part + 1) * per_sheet],
+                                  offset=part * per_sheet)
             names.append(name)
         return names
 
-    def _write_chunk(self, name: str, table: Table, frame: pd.DataFrame) -> None:
+    def _write_chunk(self, name: str, table: Table, frame: pd.DataFrame, *, offset: int = 0) -> None:
         ws = self._new_sheet(name)
+        if table.hidden:
+            ws.very_hidden()
         cols = table.columns
         top = table.header_row
         widths = [max(col.width, header_width(col.header)) if col.width else _width(col, frame.iloc[:, c])
@@ -196,14 +215,15 @@ class Workbook:
                                                             "minimum": dt.date(2000, 1, 1),
                                                             "maximum": dt.date(2100, 12, 31),
                                                             "error_message": "Skriv en dato (dd-mm-åååå)"})
-        writes = [self._writer(ws, col, frame.iloc[:, c].dtype == object) for c, col in enumerate(cols)]
+        overrides = table.overrides
+        writes = [self._writer(ws, col) for col in cols]
         fmts = [self.cell_format("text" if col.kind in ("text", "any") else col.kind, team=col.team, wrap=col.wrap)
                 for col in cols]
         wrapped = [c for c, col in enumerate(cols) if col.wrap]
         cells = [0] * len(cols)
         for first in range(0, n, _BLOCK):  # a block of rows at a time: memory stays flat on long sheets
             block = frame.iloc[first:first + _BLOCK]
-            values = [_cell_values(block.iloc[:, c], col.kind) for c, col in enumerate(cols)]
+            values = [cell_values(block.iloc[:, c], col.kind) for c, col in enumerate(cols)]
             used = [c for c, v in enumerate(values) if v.count(None) < len(v)]  # empty columns cost nothing
             for c in used:
                 cells[c] += len(values[c]) - values[c].count(None)
@@ -215,9 +235,21 @@ class Workbook:
                 for i, v in enumerate(row_values):  # one writer call per cell, nothing else
                     if v is not None:
                         block_writes[i](row, used[i], v, block_fmts[i])
+                if overrides and (kept := overrides.get(row - top - 1 + offset)):
+                    self._write_kept(ws, row, kept)
         if (clock := current_clock()) is not None:  # what was written, for the benchmark's floor
             clock.note_sheet({"sheet": name, "rows": n, "columns": [
                 {"header": col.header, "kind": col.kind, "cells": cells[c]} for c, col in enumerate(cols)]})
+
+    def _write_kept(self, ws: Worksheet, row: int, kept: list[tuple[int, object, str]]) -> None:
+        """The team's own value in a tool column, as typed, marked (orange) with a comment saying what the tool
+        would write; in the same row, after its other cells (constant_memory writes a row once it is left)."""
+        if self.f_kept is None:
+            self.f_kept = {k: self.book.add_format(({"num_format": v} if k != "text" else {}) | {"bg_color": KEPT_FILL})
+                           for k, v in {**_NUM_FORMATS, "text": ""}.items()}
+        for c, value, note in kept:
+            write_as_typed(ws, row, c, value, self.f_kept)
+            ws.write_comment(row, c, note, {"x_scale": 2})
 
     def _write_groups(self, ws: Worksheet, cols: list[Column]) -> None:
         """The row of group headings: each group's text over its first column, its fill over all of them
@@ -229,14 +261,14 @@ class Workbook:
             elif col.group:
                 ws.write_blank(0, c, None, fmt)
 
-    def _writer(self, ws: Worksheet, col: Column, carried: bool) -> CellWriter:
+    def _writer(self, ws: Worksheet, col: Column) -> CellWriter:
         """The writer call for a column's cells: (row, column, value, format)."""
         if col.kind == "text":
             return ws.write_string
         if col.kind == "any":
             formats = self.formats_for(team=col.team)
-            return lambda r, c, v, f: _write_as_typed(ws, r, c, v, formats)
-        if col.kind == "date" and carried:  # a carried-over entry that is not a date stays the text the team typed
+            return lambda r, c, v, f: write_as_typed(ws, r, c, v, formats)
+        if col.kind == "date":  # a carried-over entry that is not a date, or a date before 1900, is text
             text = self.cell_format("text", team=col.team)
             return lambda r, c, v, f: ws.write_string(r, c, v, text) if isinstance(v, str) else \
                 ws.write_number(r, c, v, f)
@@ -255,10 +287,10 @@ class Workbook:
         for c, w in enumerate(widths):
             ws.set_column(c, c, w)
         for r, (row, role) in enumerate(rows):
-            last = max((c for c, v in enumerate(row) if not _is_blank(v)), default=-1)
+            last = max((c for c, v in enumerate(row) if not is_blank(v)), default=-1)
             lines = 1
             for c, v in enumerate(row):
-                if _is_blank(v):
+                if is_blank(v):
                     continue
                 room = widths[c] if c < last else sum(widths[c:])  # the last cell may run on over empty ones
                 text = shown_text(v)
@@ -277,7 +309,7 @@ class Workbook:
                     lines = max(lines, wrapped_lines(text, widths[c], bold=role == "heading"))
                     if role == "heading":
                         fmt = self.f_bold_wrap
-                _write_any(ws, r, c, v, fmt, self.formats)
+                write_any(ws, r, c, v, fmt, self.formats)
             if role == "title" or lines > 1:
                 ws.set_row(r, 21 if role == "title" else row_height(lines))  # the title is 14 pt
         self._fit_print(ws, widths, 1)
@@ -299,68 +331,6 @@ def _tall_rows(block: pd.DataFrame, wrapped: list[int], widths: list[float], *, 
     for c in wrapped[1:]:
         lines = np.maximum(lines, line_counts(block.iloc[:, c], widths[c]))
     return {start + int(i): row_height(int(lines[i])) for i in np.flatnonzero(lines > 1)}
-
-
-def _write_any(ws: Worksheet, r: int, c: int, v: object, fmt: Format | None, formats: dict[str, Format | None]
-               ) -> None:
-    if v is None or v is pd.NA:
-        return
-    if isinstance(v, bool):
-        ws.write_string(r, c, "Ja" if v else "Nej", fmt or formats["text"])
-    elif isinstance(v, int | float):
-        fractional = isinstance(v, float) and not v.is_integer()  # e.g. hours: show the decimals
-        ws.write_number(r, c, v, fmt or formats["hours" if fractional else "number"])
-    elif isinstance(v, dt.date):
-        ws.write_number(r, c, (pd.Timestamp(v) - EXCEL_EPOCH).days, fmt or formats["date"])
-    else:
-        ws.write_string(r, c, str(v), fmt or formats["text"])
-
-
-def _is_blank(v: object) -> bool:
-    return v is None or v is pd.NA or v is pd.NaT or (isinstance(v, float) and v != v) or v == ""
-
-
-def _excel_serial(v: dt.date) -> float | int:
-    """Excel's day number; a time of day becomes the fraction."""
-    delta = pd.Timestamp(v) - EXCEL_EPOCH
-    return delta.days if not delta.seconds else delta.days + delta.seconds / 86_400
-
-
-def _write_as_typed(ws: Worksheet, r: int, c: int, v: object, formats: dict[str, Format | None]) -> None:
-    """A value from a column the team added: dates stay dates, numbers numbers, text text (never a formula)."""
-    if isinstance(v, bool):
-        ws.write_boolean(r, c, v, formats["general"])
-    elif isinstance(v, dt.date):
-        serial = _excel_serial(v)
-        ws.write_number(r, c, serial, formats["datetime" if isinstance(serial, float) else "date"])
-    elif isinstance(v, int | float):
-        ws.write_number(r, c, v, formats["general"])
-    else:
-        ws.write_string(r, c, str(v), formats["text"])
-
-
-def _cell_values(s: pd.Series, kind: Kind) -> Sequence[object]:
-    """Column values as Python objects ready for the writer; None = empty cell. Vectorised, except the team's
-    own entries (kind 'any', carried-over dates), which are cell by cell as typed."""
-    if kind == "any":
-        return [None if _is_blank(v) else v for v in s.tolist()]
-    if kind == "date" and s.dtype == object:  # entries carried over from the team's worksheet
-        return [None if _is_blank(v) else _excel_serial(v) if isinstance(v, dt.date) else str(v) for v in s.tolist()]
-    if kind == "text":
-        text = s.astype("string")
-        blank = text.eq("").fillna(False).astype(bool)
-        return text.mask(blank).to_numpy(dtype=object, na_value=None).tolist()  # type: ignore[call-overload]  # stubs reject na_value=None
-    if kind == "date":
-        numbers = (pd.to_datetime(s) - EXCEL_EPOCH).dt.days.astype("Float64")  # whole days: Excel serials
-    elif kind == "money":
-        numbers = s.astype("Float64") / 100  # øre -> kr. for display; the exact value stays in the ledger/CSV
-    else:
-        numbers = s.astype("Float64")
-    missing = numbers.isna().to_numpy(dtype=bool)
-    out: list[float | None] = list(numbers.to_numpy(dtype="float64", na_value=0.0).tolist())
-    for i in missing.nonzero()[0].tolist():
-        out[i] = None
-    return out
 
 
 def _width(col: Column, s: pd.Series) -> float:

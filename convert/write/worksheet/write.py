@@ -20,11 +20,13 @@ from ...codes import FLAGS, OUTCOME_LABELS, reason_label
 from ...danish.format import format_cpr
 from ...frames import single_row
 from ...money import case_subsidies
+from ...order.scope import IN_ORDER_HEADER
 from ...plan.planning import natural_key
 from ...progress import stage
 from ...settings.order import LetterSettings
 from ..print_layout import fitting_width
 from ..xlsx import Column, Table, Workbook
+from .fingerprints import fingerprint_table, keep_team_values
 from .layout import (
     CASE_ID,
     CASE_SHEET,
@@ -83,6 +85,11 @@ def case_table(batch: Batch, checklist: pd.DataFrame | None = None) -> Table:
         *plan_case_columns(c),
         (Column(W.source, width=18), c[C.source_file] + ":" + c[C.source_row].astype(str)),
     ]
+    if batch.order_scope is not None:  # whether the case is in the Netcompany order (kp-convert spec), and why not
+        scope = batch.order_scope.set_index("case_id")["worksheet_text"]
+        screen.insert(0, (Column(IN_ORDER_HEADER, width=24, wrap=True,
+                                 comment="Om sagen er med i bestillingen til Netcompany (kp-convert spec), og hvis "
+                                         "ikke, hvorfor"), c[C.case_id].map(scope)))
     cols += [(dataclasses.replace(col, group=tool), s) for col, s in screen]
     frame = pd.concat([s.rename(i) for i, (_, s) in enumerate(cols)], axis=1)
     return Table(CASE_SHEET, [col for col, _ in cols], frame, print_columns=len(PRINTED_HEADERS), freeze_columns=1)
@@ -227,6 +234,8 @@ def write_worksheet(batch: Batch, path: Path, checklist: pd.DataFrame | None = N
     extensions = batch.extensions
     sheets: dict[str, list[str]] = {}
     cases = case_table(batch, checklist)
+    remembered = fingerprint_table(cases)  # what the tool writes, before the team's kept values go in
+    cases = keep_team_values(cases, batch.team_edits)
     printing = batch_print_sheets(cases, batch.cases, batch.plan, batch.config.batch_name)
     blocks = overview_blocks(batch, printing.overview) + [b for ext in extensions for b in ext.overview_blocks()]
     book.write_key_values("Oversigt", f"Konvertering til KP – {batch.config.batch_name}", blocks)
@@ -235,7 +244,7 @@ def write_worksheet(batch: Batch, path: Path, checklist: pd.DataFrame | None = N
     for table in (planned, cases, document_table(batch), staging_sheet(batch.staging),
                   _ledger_table(batch, "rejected", "Afviste"),
                   _ledger_table(batch, "excluded", "Udeladte"), notes_table(batch),
-                  *[t for ext in extensions for t in ext.tables()], *printing.tables):
+                  *[t for ext in extensions for t in ext.tables()], *printing.tables, remembered):
         if table is not None:
             sheets[table.sheet] = book.write_table(table)
     book.close()
