@@ -81,17 +81,29 @@ def split_records(text: str, delimiter: str, *, lone_cr: bool | None = None) -> 
     # physical lines, split at \n in pyarrow (no Python string per line); a CRLF line keeps its \r here
     whole = pa.array([text.encode("utf-8")], type=pa.large_binary()).cast(pa.large_string())
     lines = pc.list_flatten(pc.split_pattern(whole, "\n"))
+    del whole  # each copy of the text is let go once the next is made (a large export is several times its size)
     if text.endswith("\n"):
         lines = lines.slice(0, len(lines) - 1)  # the empty piece after the last line break
-    ends = "\n" if text.endswith("\n") else ""
-
-    def with_ending(k: int) -> str:  # line k as the csv module reads it, line break included
-        return lines[k].as_py() + ("\n" if k < len(lines) - 1 else ends)
-
     quoted = (np.flatnonzero(pc.match_substring(lines, '"').to_numpy(zero_copy_only=False))
               if '"' in text else np.empty(0, dtype=np.int64))
     if len(quoted) > _QUOTED_SHARE * len(lines) + 10:
         return split_records_csv(text, delimiter)
+    plain, q_rows, q_starts = _quoted_records(lines, quoted, delimiter, "\n" if text.endswith("\n") else "")
+    body = pc.utf8_rtrim(lines, characters="\r")
+    del lines
+    blank = pc.match_substring_regex(body, _blank_pattern(delimiter)).to_numpy(zero_copy_only=False)
+    split = pc.split_pattern(body, delimiter)
+    del body
+    return _assemble(split, plain & ~blank, q_rows, q_starts)
+
+
+def _quoted_records(lines: pa.Array, quoted: np.ndarray, delimiter: str, ends: str
+                    ) -> tuple[np.ndarray, list[list[str]], list[int]]:
+    """The records that start on a line with a quote, read by the csv module: (lines left to the vectorised split,
+    those records, their start lines)."""
+    def with_ending(k: int) -> str:  # line k as the csv module reads it, line break included
+        return lines[k].as_py() + ("\n" if k < len(lines) - 1 else ends)
+
     plain = np.ones(len(lines), dtype=bool)
     q_rows: list[list[str]] = []
     q_starts: list[int] = []
@@ -109,10 +121,7 @@ def split_records(text: str, delimiter: str, *, lone_cr: bool | None = None) -> 
         if not _blank(row):
             q_rows.append(row)
             q_starts.append(i + 1)
-    body = pc.utf8_rtrim(lines, characters="\r")
-    blank = pc.match_substring_regex(body, _blank_pattern(delimiter)).to_numpy(zero_copy_only=False)
-    keep = plain & ~blank
-    return _assemble(pc.split_pattern(body, delimiter), keep, q_rows, q_starts)
+    return plain, q_rows, q_starts
 
 
 @functools.cache

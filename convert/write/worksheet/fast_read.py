@@ -77,22 +77,24 @@ def _sheet_rows(values: Sequence[Sequence[object]], title: str, name: str, hint:
         raise InputError(f"{name}, ark '{title}': overskriften '{CASE_ID}' findes ikke i de første "
                          f"{HEADER_SCAN_ROWS} rækker, så rækkerne kan ikke kobles til sagerne", hint=hint)
     header = [cell_text(_as_openpyxl(v)).strip() for v in values[header_at]]
-    numbers: list[int] = []
-    records: list[list[object]] = []
-    for r in range(header_at + 1, len(values)):
-        row = values[r]
-        if any(filled(v) for v in row):
-            numbers.append(r + 1)
-            records.append([_as_openpyxl(v) for v in row])
+    numbers = [r + 1 for r in range(header_at + 1, len(values)) if any(filled(v) for v in values[r])]
+    # column by column: a column of text only (most of them) needs no conversion beyond '' -> None
+    columns = [_as_openpyxl_column(col) for col in zip(*(values[r - 1] for r in numbers), strict=True)]
     # openpyxl's width: the header and every row with a value, to its last cell (an empty formatted cell has none)
-    width = max([_last_filled(header), *(_last_filled(v) for v in records)])
+    width = max([_last_filled(header), *(i + 1 for i, col in enumerate(columns) if any(v is not None for v in col))])
     names = _column_names(header[:width] + [""] * (width - len(header)))
-    data = {n: [v[i] if i < len(v) else None for v in records] for i, n in enumerate(names)}
+    data = {n: columns[i] if i < len(columns) else [None] * len(numbers) for i, n in enumerate(names)}
     frame = pd.DataFrame(data, dtype=object)
     key = frame[CASE_ID].map(case_key) if len(frame) else pd.Series(dtype=object)
     out = pd.concat([pd.DataFrame({SHEET: title, ROW: numbers, CASE_ID: key}, dtype=object),
                      frame.drop(columns=CASE_ID)], axis=1).astype({ROW: "int64"})
     return out, {n: i for i, n in enumerate(names, start=1)}
+
+
+def _as_openpyxl_column(column: tuple[object, ...]) -> list[object]:
+    if all(type(v) is str for v in column):
+        return [v if v != "" else None for v in column]
+    return [_as_openpyxl(v) for v in column]
 
 
 def _as_openpyxl(v: object) -> object:
