@@ -2,7 +2,8 @@
 
 Each case takes the sample batch's configuration, sets one key to a value that loaded before and crashed (or hung)
 later – a cut-over date in year 1 or after pandas' last day (2262), `inf`, `nan` or `1e300` kroner, minutes or hours,
-a pattern Python's `re` accepts and RE2 does not – and runs `run`, `plan` and `spec` on it: exit 2, one Danish
+a pattern Python's `re` accepts and RE2 does not – or that loaded without a bound (a price of 10^15 kr. in the grant
+letter, a test conversion of every case) – and runs `run`, `plan` and `spec` on it: exit 2, one Danish
 message naming the key, no traceback, nothing written. The last test runs a configuration at the bounds: it loads.
 """
 
@@ -52,6 +53,16 @@ HOSTILE: list[tuple[str, str, str, str]] = [
     ("[[planning.caseworkers]]", "hours_per_day", "0.0001", "planning.caseworkers[1].hours_per_day"),
     ("[[planning.caseworkers]]", "hours_per_day", "24.5", "planning.caseworkers[1].hours_per_day"),
     ("[[planning.caseworkers]]", "days_off", '["9999-12-31"]', "planning.caseworkers[1].days_off"),
+    # the letter's prices: more than 0 and at most 100,000 kr. (a foot-care treatment costs a few hundred kroner)
+    ("[letter]", "agreement_price", "1000000000000", "letter.agreement_price"),
+    ("[letter]", "agreement_price", '"100.000,01"', "letter.agreement_price"),
+    ("[letter]", "dearer_example", '"1.000.000,00"', "letter.dearer_example"),
+    ("[letter]", "dearer_example", "100001", "letter.dearer_example"),
+    ("[letter]", "cheaper_example", '"0,00"', "letter.cheaper_example"),
+    ("[letter]", "cheaper_example", "0", "letter.cheaper_example"),
+    # the test conversion: 0–1,000 cases
+    ("[order]", "pilot_cases", "1001", "order.pilot_cases"),
+    ("[order]", "pilot_cases", "9223372036854775807", "order.pilot_cases"),
     # an input's header row: a row Excel can have
     ("[input.cases]", "header_row", "9223372036854775807", "input.cases.header_row"),
     ("[input.cases]", "header_row", "-1", "input.cases.header_row"),
@@ -119,6 +130,10 @@ def test_values_at_the_bounds_load_and_run(sample_batch: Path, tmp_path: Path) -
         ("[planning]", "batch_size", "10000"),
         ("[[planning.caseworkers]]", "hours_per_day", "24"),
         ("[input.cases]", "header_row", "1"),
+        ("[letter]", "agreement_price", '"99.999,99"'),
+        ("[letter]", "dearer_example", '"100.000,00"'),
+        ("[letter]", "cheaper_example", '"0,01"'),
+        ("[order]", "pilot_cases", "1000"),
         ("[selection]", "foot_care_pattern", "'fod(behandling|pleje|terapi)'"),
     )
     result = kp_convert("run", config, "--out", tmp_path / "ud")

@@ -395,3 +395,37 @@ def test_library_call_writes_nothing(tmp_path: Path) -> None:
     before = sorted(p.name for p in tmp_path.iterdir())
     profile = profile_exports(load_config(config))
     assert isinstance(profile, ExportProfile) and sorted(p.name for p in tmp_path.iterdir()) == before
+
+
+# ---- a header row that is a person's data ------------------------------------------------------------------
+
+def test_a_header_row_pointing_at_data_shows_no_cell_of_it(tmp_path: Path) -> None:
+    """header_row points at a data row without a CPR number or a date: a name and two amounts. It is said to look
+    like data, and no cell of it – the name above the CPR column least of all – is shown or suggested."""
+    write_csv(tmp_path / "sager.csv", ["Sagsliste fra ESDH", "", "", "", "", "", ""], [
+        ["Hans Knudsen", "100", "45.000,00", "S-1", "Fodbehandling", "Aktiv", ""],
+        ["010150-1234", "100", "45.000,00", "S-2", "Fodbehandling", "Aktiv", ""],
+        ["020250-2345", "50", "12.000,00", "S-3", "Fodbehandling", "Aktiv", ""]])
+    config = write_config(tmp_path, documents=None, assets=None)
+    config.write_text(config.read_text(encoding="utf-8").replace('path = "sager.csv"\n',
+                                                                 'path = "sager.csv"\nheader_row = 2\n'),
+                      encoding="utf-8")
+    console, doc, cells = inspect(config, tmp_path / "ud")
+    cases = file_of(doc, "sager.csv")
+    assert any("Linje 2 ligner data" in s for s in cases["blocking"])
+    assert cases["columns_block"] == [] and all(c["suggestion"] is None for c in cases["columns"])
+    assert_nothing_personal(all_outputs(console, doc, cells), ["010150-1234", "020250-2345"], ["Hans Knudsen"])
+
+
+def test_a_header_shaped_like_a_name_is_never_shown_nor_suggested(tmp_path: Path) -> None:
+    """A real header row with one cell that may be a person's name (a stray cell typed into the header): the column
+    is listed as hidden, and its CPR numbers do not make it the suggested cpr column."""
+    write_csv(tmp_path / "sager.csv", ["Sagsnr.", "Hans Knudsen", "Ydelse", "Sagsstatus", "Slutdato"], [
+        ["S-1", "010150-1234", "Fodbehandling", "Aktiv", ""],
+        ["S-2", "020250-2345", "Fodbehandling", "Aktiv", ""]])
+    config = write_config(tmp_path, documents=None, assets=None)
+    console, doc, cells = inspect(config, tmp_path / "ud")
+    cases = file_of(doc, "sager.csv")
+    assert [c["header"] for c in cases["columns"]][1] == "(skjult)"
+    assert not any(line.startswith("cpr =") for line in cases["columns_block"])
+    assert_nothing_personal(all_outputs(console, doc, cells), ["010150-1234", "020250-2345"], ["Hans Knudsen"])

@@ -325,7 +325,7 @@ def test_no_price_agreement_is_an_answer(tmp_path: Path) -> None:
 @pytest.mark.parametrize("section, expected", [
     ('[order]\nchosen_grants = "S-05"\n', "'order.chosen_grants' skal være liste"),
     ("[order]\nchosen_grants = [5]\n", "skal være en liste af ESDH-sagsnumre"),
-    ("[order]\npilot_cases = -1\n", "'order.pilot_cases' skal være 0 eller mere"),
+    ("[order]\npilot_cases = -1\n", "'order.pilot_cases' må ikke være negativ"),
     ("[order]\npilot_cases = true\n", "'order.pilot_cases' skal være heltal"),
     ('[order]\norder_date = "i morgen"\n', "'order.order_date' er ikke en gyldig dato"),
     ("[order]\npilot_case = 3\n", "mente du 'pilot_cases'"),

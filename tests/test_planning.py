@@ -22,6 +22,7 @@ from convert.plan.planning import (
     natural_key,
     order_cases,
     plan_conversion,
+    plan_horizon,
     working_days,
 )
 from convert.settings.batch import load_config
@@ -151,6 +152,20 @@ def test_a_caseworker_with_no_days_gets_no_cases_and_a_warning() -> None:
     assert plan.by_caseworker["caseworker"].tolist() == ["SØL"]
 
 
+def test_a_plan_running_on_for_more_than_five_years_is_refused_with_the_hours() -> None:
+    """Half an hour on Mondays: 100 Mondays of work (two years) is a plan; 300 (six years) is a mistake in the hours,
+    said with them – not a plan into the 2030s (from 2099 it went past pandas' last date, 2262, and crashed)."""
+    mondays = minutes_only(Caseworker("ABJ", 0.5, (0,)))
+    _, plan = plan_conversion(cases(*[(f"S-{i}", 30, "", "", "") for i in range(100)]), mondays, CUTOVER)
+    assert plan.last_day is not None and plan.last_day < plan_horizon(CUTOVER) == d("04-01-2032")
+    with pytest.raises(ConfigError) as info:
+        plan_conversion(cases(*[(f"S-{i}", 30, "", "", "") for i in range(300)]), mondays, CUTOVER)
+    message = str(info.value)
+    assert "mere end 5 år ud over startdatoen 04-01-2027" in message and "'planning.caseworkers'" in message
+    assert "150 timers konvertering" in message and "ABJ 0,5 timer × 1 dag(e)" in message
+    assert plan_horizon(d("29-02-2028")) == d("28-02-2033")
+
+
 def test_nobody_with_time_plans_effort_and_batches_only() -> None:
     frame = cases(*[(f"S-{i}", 10, "", "", "") for i in range(1, 6)])
     out, plan = plan_conversion(frame, minutes_only(batch_size=2), CUTOVER)
@@ -250,7 +265,12 @@ def test_flagged_cases_first_in_batches_of_their_own_or_held_back() -> None:
 def test_every_case_is_planned_once_and_no_day_is_overbooked(minutes, workers, batch_size) -> None:
     frame = cases(*[(f"S-{i}", m, "", "", "") for i, m in enumerate(minutes)])
     ws = [Caseworker(f"W{i}", float(h), tuple(sorted(days))) for i, (h, days) in enumerate(workers)]
-    out, plan = plan_conversion(frame, minutes_only(*ws, batch_size=batch_size), CUTOVER)
+    try:
+        out, plan = plan_conversion(frame, minutes_only(*ws, batch_size=batch_size), CUTOVER)
+    except ConfigError as exc:  # past the 5-year horizon: only ever more than a year of the whole team's hours
+        assert "'planning.caseworkers'" in str(exc)
+        assert sum(minutes) > 52 * sum(w.minutes_per_day * len(w.weekdays) for w in ws)
+        return
     assert out["plan_day"].notna().all() and out["plan_batch"].notna().all()
     assert plan.segments.groupby("case_id")["starts"].sum().eq(1).all()
     assert plan.segments["minutes"].sum() == pytest.approx(sum(minutes))

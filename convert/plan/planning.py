@@ -7,7 +7,7 @@ in the configured order and cut into batches; a batch goes to the caseworker who
 caseworker's days a case starts on the first day with room for it; a case bigger than a whole day starts on
 a fresh day and runs on into the next. Working days skip weekends (unless configured), Danish public holidays
 (the maintained `holidays` library, so a change such as Store bededag's abolition from 2024 comes with it)
-and days off.
+and days off. A plan that would run on for more than PLAN_HORIZON_YEARS after its start date is refused (exit 2).
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from schemas.batch import ConvertedCase as C
 from ..errors import ConfigError
 from ..progress import stage
 from ..settings.planning import Caseworker, PlanSettings
+from ..settings.toml import number_text
 
 if TYPE_CHECKING:
     from holidays import HolidayBase
@@ -35,6 +36,10 @@ PLAN_POSITION, PLAN_MINUTES, PLAN_STATUS = C.plan_position, C.plan_minutes, C.pl
 PLAN_COLUMNS = [PLAN_BATCH, PLAN_POSITION, PLAN_CASEWORKER, PLAN_DAY, PLAN_MINUTES, PLAN_STATUS]
 STATUS_LABELS = {"planned": "Planlagt", "held_back": "Holdt tilbage", "no_caseworker": "Ingen sagsbehandler"}
 _SEARCH_DAYS = 3 * 366  # a caseworker with no working day in three years has none
+# A manual conversion is weeks or months of work: a plan running on for more than this after its start date comes
+# from hours that cannot be meant (half an hour on Mondays for 9,000 hours of work), and past 2262 pandas cannot
+# even hold its dates. Refused with the hours, not planned.
+PLAN_HORIZON_YEARS = 5
 _EPS = 1e-9
 _EPOCH = dt.date(1970, 1, 1).toordinal()
 _DIGITS = re.compile(r"\d+")
@@ -116,11 +121,24 @@ def days_off_between(first: dt.date, last: dt.date, settings: PlanSettings) -> l
     return out
 
 
+def plan_horizon(start: dt.date) -> dt.date:
+    """The last day a plan starting on `start` may reach: PLAN_HORIZON_YEARS later (29 February: the 28th)."""
+    try:
+        return start.replace(year=start.year + PLAN_HORIZON_YEARS)
+    except ValueError:  # 29 February
+        return start.replace(year=start.year + PLAN_HORIZON_YEARS, day=28)
+
+
+class _PastHorizon(Exception):
+    """A caseworker's next working day would be after the plan's horizon."""
+
+
 class _Timeline:
     """One caseworker's days, filled in order: `place` books a case and returns its (day, minutes) parts."""
 
     def __init__(self, worker: Caseworker, settings: PlanSettings, start: dt.date) -> None:
         self.worker, self.settings = worker, settings
+        self.horizon = plan_horizon(start)
         self.capacity = worker.minutes_per_day
         self.day: dt.date = start - dt.timedelta(days=1)
         self.used = self.capacity  # "yesterday is full": the first booking moves to the first working day
@@ -130,6 +148,8 @@ class _Timeline:
         if not following:
             raise ConfigError(f"Sagsbehandler {self.worker.name} har ingen arbejdsdage efter {self.day:%d-%m-%Y}",
                               hint="tjek weekdays og days_off under [[planning.caseworkers]]")
+        if following[0] > self.horizon:
+            raise _PastHorizon
         self.day, self.used = following[0], 0.0
 
     def free_from(self) -> tuple[dt.date, float]:
@@ -303,7 +323,10 @@ def plan_conversion(cases: pd.DataFrame, settings: PlanSettings | None, cutover:
     if workers:
         esdh = (cases[C.caseworker].astype("string").fillna("").str.strip().str.casefold().tolist()
                 if C.caseworker in cases else [""] * len(cases))
-        placed = _dispatch(order, first, esdh, settings, workers, start, mins)
+        try:
+            placed = _dispatch(order, first, esdh, settings, workers, start, mins)
+        except _PastHorizon:
+            raise _past_horizon(start, workers, float(mins[order].sum()) / 60) from None
     else:  # effort only: batches in order, no caseworker or day
         if settings.caseworkers:
             warnings.append("Ingen sagsbehandler har tid i planen: kun tidsforbrug og batches er beregnet")
@@ -348,6 +371,19 @@ def plan_conversion(cases: pd.DataFrame, settings: PlanSettings | None, cutover:
                 by_caseworker=_by_caseworker(segments, workers), warnings=tuple(warnings),
                 held_back=int(held.sum()), held_back_hours=float(mins[held].sum()) / 60)
     return out, plan
+
+
+def _past_horizon(start: dt.date, workers: list[Caseworker], hours: float) -> ConfigError:
+    """The plan would run on past its horizon: the work and the hours the caseworkers give it, per week."""
+    weekly = sum(w.hours_per_day * len(w.weekdays) for w in workers)
+    each = ", ".join(f"{w.name} {number_text(w.hours_per_day)} timer × {len(w.weekdays)} dag(e)" for w in workers)
+    return ConfigError(
+        f"Planen rækker mere end {PLAN_HORIZON_YEARS} år ud over startdatoen {start:%d-%m-%Y}: {number_text(round(hours, 1))} "
+        f"timers konvertering, men sagsbehandlerne i 'planning.caseworkers' har {number_text(round(weekly, 1))} timer "
+        f"om ugen tilsammen ({each})",
+        hint="giv sagsbehandlerne flere timer pr. dag (hours_per_day) eller flere ugedage (weekdays), tilføj en "
+             "sagsbehandler under [[planning.caseworkers]], eller tjek minutterne under [planning] (minutes_per_case, "
+             "minutes_per_document, extra_minutes_flagged)")
 
 
 def _by_caseworker(segments: pd.DataFrame, workers: list[Caseworker]) -> pd.DataFrame:

@@ -26,6 +26,7 @@ from schemas.batch import ConvertedCase as C
 from ..errors import InputError
 from ..progress import stage
 from ..read.files import sha256_file
+from ..settings.toml import resolved
 
 STAGING_FOLDER = "dokumenter"
 STATUS_LABELS = {
@@ -85,7 +86,7 @@ def _inspect(filename: object, folder: Path) -> tuple[str, str, Path | None, str
     if filename is None or filename is pd.NA or not str(filename).strip():
         return "missing", "Filnavn mangler i dokumentudtrækket", None, ""
     rel = str(filename).strip().replace("\\", "/")
-    path = (folder / rel).resolve()
+    path = resolved(folder / rel)  # a symlink loop stays as it is: then it does not exist (missing)
     if not path.is_relative_to(folder):
         return "unreadable", f"Filnavnet peger uden for dokumentmappen: {filename}", None, ""
     if not path.exists():
@@ -100,7 +101,7 @@ def _inspect(filename: object, folder: Path) -> tuple[str, str, Path | None, str
 def plan_staging(cases: pd.DataFrame, documents: pd.DataFrame, source_folder: Path, out_dir: Path) -> StagingResult:
     """Decide, for every planned case's documents, where its file goes in `<out_dir>/dokumenter/Batch NN/<case>/`
     and whether it must be copied. Reads the source files and the staging folder; writes nothing."""
-    folder = Path(source_folder).resolve()
+    folder = resolved(Path(source_folder))
     if not folder.is_dir():
         raise InputError(f"Mappen med dokumentfiler findes ikke: {folder}",
                          hint="sæt planning.documents_folder i konfigurationen eller brug --documents-folder")

@@ -17,8 +17,9 @@ BINARY_MAGIC = {b"%PDF": "PDF", b"\x89PNG": "PNG", b"\xff\xd8\xff": "JPEG", b"GI
 def read_export_bytes(spec: InputSpec) -> bytes:
     """The file's bytes, or an InputError naming the file (and the config key) when it cannot be an export."""
     path = spec.path
-    if not path.exists():
-        raise InputError(f"Filen findes ikke: {path} (input.{spec.table}.path)")
+    if not path.exists():  # also False for a symlink loop (or a link to nothing): is_symlink tells those apart
+        missing = "Filen findes ikke eller er et symbolsk link i ring" if path.is_symlink() else "Filen findes ikke"
+        raise InputError(f"{missing}: {path} (input.{spec.table}.path)")
     if not path.is_file():
         raise InputError(f"Stien er ikke en fil: {path} (input.{spec.table}.path)")
     try:

@@ -13,6 +13,8 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, replace
 
+import pandas as pd
+
 from schemas import TABLE_LABELS, fields_of
 
 from ..codes import CHECK_NEEDS, FLAGS
@@ -24,7 +26,7 @@ from ..settings.inputs import InputSpec
 from ..stages.compute import check_fields
 from .columns import KIND_LABELS, ColumnContent, Suggestion, column_content, fits, header_likeness, suggest
 from .headers import normalise_header
-from .mapping import BY_CONFIG, LOOKS_LIKE_DATA, MappedTable, map_columns
+from .mapping import BY_CONFIG, HIDDEN_HEADER, MappedTable, header_row_looks_like_data, hidden_headers, map_columns
 from .profile_facts import VALUE_FIELDS, add_values, asset_years, date_range, name_values, selection_profile
 from .profile_model import (
     HOW_LABELS,
@@ -100,23 +102,33 @@ def profile_file(spec: InputSpec, config: Config) -> tuple[FileProfile, _Read]:
     warnings = meta.get("warnings", [])
     out.warnings = [scrub_cpr_text(str(w)) for w in warnings] if isinstance(warnings, list) else []
 
-    data_row = any(LOOKS_LIKE_DATA.search(h) for h in raw.headers)  # no header line: never show a data row
+    # no header line (or header_row pointing at data): never show a cell of that row – it holds a CPR number or a name
+    data_row = header_row_looks_like_data(raw.headers)
     if data_row:
         where = "Række" if out.format == "xlsx" else "Linje"
-        out.blocking.append(f"{where} {out.header_row} ligner data (et CPR-nummer eller en dato), ikke en overskrift "
-                            f"– {_command(spec)} stopper (exit 3). Tag overskriftslinjen med i udtrækket, eller sæt "
-                            f"input.{spec.table}.header_row til overskriftens nummer")
-        raw = replace(raw, headers=[f"Kolonne {i + 1}" for i in range(len(raw.headers))])
+        out.blocking.append(f"{where} {out.header_row} ligner data (et CPR-nummer, en dato, et filnavn eller tal), ikke "
+                            f"en overskrift – {_command(spec)} stopper (exit 3). Tag overskriftslinjen med i udtrækket, "
+                            f"eller sæt input.{spec.table}.header_row til overskriftens nummer")
+        raw = replace(raw, headers=[f"Kolonne {i + 1}" if f"c{i}" in raw.frame else ""
+                                    for i in range(len(raw.headers))])
     mapping_raw, duplicates = _mappable(raw, out)
     mapped = map_columns(mapping_raw, strict=False)
-    contents = [column_content(raw.frame[f"c{i}"]) for i in range(len(raw.headers))]
+    empty = column_content(pd.Series("", index=raw.frame.index, dtype="string"))  # a blank position without data
+    contents = [column_content(raw.frame[f"c{i}"]) if f"c{i}" in raw.frame else empty  # (the frame has no column)
+                for i in range(len(raw.headers))]
     position = {h: i for i, h in enumerate(mapping_raw.headers) if h}
     field_at = {position[h]: f for f, h in mapped.columns.items()}
     specs = {f.name: f for f in fields_of(spec.table)}
+    # a header cell shaped like a person's name is never shown nor suggested, unless a field maps to it (then it is
+    # the configured or a built-in header, not a person)
+    hidden = hidden_headers(raw.headers) - set(mapped.columns.values())
+
+    def shown(header: str) -> str:
+        return HIDDEN_HEADER if header in hidden else header
 
     for i, first in duplicates.items():
         if first in field_at:
-            out.blocking.append(f"Kolonnen '{raw.headers[i]}' findes flere gange i overskriften, og "
+            out.blocking.append(f"Kolonnen '{shown(raw.headers[i])}' findes flere gange i overskriften, og "
                                 f"{specs[field_at[first]].label} ({field_at[first]}) bruger den – {_command(spec)} "
                                 "stopper (exit 3). Omdøb den ene kolonne i udtrækket")
     for f, h in mapped.columns.items():
@@ -125,14 +137,14 @@ def profile_file(spec: InputSpec, config: Config) -> tuple[FileProfile, _Read]:
                              f"{KIND_LABELS[contents[position[h]].kind]}: rækkerne afvises som ugyldige")
 
     suggestions, likeness = (([], {}) if data_row else
-                             _suggestions(spec, mapping_raw, mapped, contents, config.selection.match_fields))
+                             _suggestions(spec, mapping_raw, mapped, contents, config.selection.match_fields, hidden))
     by_header = {s.header: s for s in suggestions}
     names = name_values(mapped)
     for i, header in enumerate(raw.headers):
         c = contents[i]
         if not header and not c.filled:
             continue  # a blank column without data (trailing separators, empty Excel columns)
-        col = ColumnProfile(position=i + 1, header=header, field=None, field_label=None, how="not_mapped", reason="",
+        col = ColumnProfile(position=i + 1, header=shown(header), field=None, field_label=None, how="not_mapped", reason="",
                             kind=c.kind, kind_label=KIND_LABELS[c.kind], filled=c.filled,
                             fill_rate=round(c.fill_rate, 4), distinct=c.distinct)
         if i in field_at:
@@ -153,9 +165,9 @@ def profile_file(spec: InputSpec, config: Config) -> tuple[FileProfile, _Read]:
         elif col.field is None and col.how == "not_mapped" and c.filled:
             col.reason = "intet ledigt felt ligner kolonnen"
         if c.kind == "date" or (col.field is not None and specs[col.field].kind == "date"):
-            col.dates = date_range(raw.frame[f"c{i}"])
+            col.dates = date_range(raw.column(i))
         if col.field in VALUE_FIELDS.get(spec.table, ()):
-            add_values(col, raw.frame[f"c{i}"], c, names, config if spec.table in ("cases", "esdh_export") else None)
+            add_values(col, raw.column(i), c, names, config if spec.table in ("cases", "esdh_export") else None)
         out.columns.append(col)
 
     out.missing = _missing_fields(spec, mapped, config, by_field={s.field: s for s in suggestions})
@@ -200,16 +212,18 @@ def _mappable(raw: RawTable, out: FileProfile) -> tuple[RawTable, dict[int, int]
 
 
 def _suggestions(spec: InputSpec, raw: RawTable, mapped: MappedTable, contents: list[ColumnContent],
-                 match_fields: tuple[str, ...]) -> tuple[list[Suggestion], dict[str, str]]:
+                 match_fields: tuple[str, ...], hidden: set[str]) -> tuple[list[Suggestion], dict[str, str]]:
     """Lines to paste for the fields not found, from the columns no field took (header likeness and content), and
-    for the columns left over, which mapped field they look like.
+    for the columns left over, which mapped field they look like. A header in `hidden` (shaped like a person's name)
+    is never suggested.
 
     The fields the run cannot do without (required, and for the cases export those that decide the selection) are
     matched first, as the run's own message does; an optional field only when the header clearly names it (a case's
     'Afsluttet dato' is not the date its assets were declared)."""
     specs = {f.name: f for f in fields_of(spec.table)}
     taken = set(mapped.columns.values())
-    free = {h: contents[i] for i, h in enumerate(raw.headers) if h and h not in taken and contents[i].filled}
+    free = {h: contents[i] for i, h in enumerate(raw.headers)
+            if h and h not in taken and h not in hidden and contents[i].filled}
     wanted = [f for f in specs if f not in mapped.columns and f not in spec.not_in_export]
     deciding = (*DECISION_FIELDS, *match_fields) if spec.table == "cases" else ()
     urgent = [f for f in wanted if specs[f].required or f in deciding]

@@ -34,7 +34,9 @@ class RawTable:
 
     spec: InputSpec
     headers: list[str]
-    frame: pd.DataFrame  # one column per header position ("c0", "c1", …) + source_file, source_row
+    # one column per header position ("c0", "c1", …) that has a header or data, + source_file, source_row; a blank
+    # position without data has none (a stray header cell in column 16,000 would otherwise make 16,000 columns)
+    frame: pd.DataFrame
     rejected: pd.DataFrame  # ledger rows for records that could not be split into the header's columns
     meta: dict[str, object] = field(default_factory=dict)
     ragged_fields: list[list[str]] = field(default_factory=list)  # the fields of each rejected record
@@ -42,6 +44,13 @@ class RawTable:
     @property
     def records_read(self) -> int:
         return len(self.frame) + len(self.rejected)
+
+    def column(self, position: int) -> pd.Series:
+        """The text at a header position: blank for a position without a header or data (the frame has no column)."""
+        name = f"c{position}"
+        if name in self.frame:
+            return self.frame[name]
+        return pd.Series("", index=self.frame.index, dtype="string")
 
 
 @stage("read", "Læser", detail=lambda spec: spec.name)
@@ -93,11 +102,7 @@ def build_table(spec: InputSpec, records: Records, meta: dict[str, object], *, p
     meta.update({"header_row": int(records.starts[h]), "title_rows_skipped": h})
     data, starts = records.fields.slice(h + 1), records.starts[h + 1:]
     n = pc.list_value_length(data).to_numpy(zero_copy_only=False).astype(np.int64)
-    unnamed_data: dict[int, int] = {}  # column position -> rows with data under a blank header
-    for i in (i for i in range(full_width) if not header_cells[i].strip()):
-        cells = pc.list_element(data.filter(pa.array(n > i)), i)
-        if k := int(pc.sum(pc.not_equal(pc.utf8_trim_whitespace(cells), "")).as_py() or 0):
-            unnamed_data[i] = k
+    unnamed_data = _data_under_blank_headers(data, header_cells)
     # not an extra field: data under blank header cells only, and blank fields past the header's width
     cut = (n > width) & (n <= full_width)
     beyond = np.flatnonzero(n > full_width)
@@ -119,7 +124,7 @@ def build_table(spec: InputSpec, records: Records, meta: dict[str, object], *, p
     if width and not (n[fits] == width).all():  # shorter rows (XLSX) padded: nulls, then ""
         good = pc.list_slice(good, 0, width, return_fixed_size_list=True)
     frame = pd.DataFrame({f"c{i}": pd.array(pc.fill_null(pc.list_element(good, i), ""), dtype="string")
-                          for i in range(width)}, index=pd.RangeIndex(len(good)))
+                          for i in range(width) if headers[i] or i in unnamed_data}, index=pd.RangeIndex(len(good)))
     frame[SOURCE_FILE] = name
     frame[SOURCE_ROW] = pd.array(starts[fits], dtype="int64")
     earlier = meta.get("warnings")  # the reader's own: a mixed encoding, a hidden sheet not read, …
@@ -134,6 +139,23 @@ def build_table(spec: InputSpec, records: Records, meta: dict[str, object], *, p
                  "warnings": warnings})
     return RawTable(spec=spec, headers=headers, frame=frame, rejected=rejected, meta=meta,
                     ragged_fields=data.take(pa.array(bad)).to_pylist())
+
+
+def _data_under_blank_headers(data: pa.ListArray, header_cells: list[str]) -> dict[int, int]:
+    """Column position -> number of rows with text there, for the positions whose header cell is blank. Looks only
+    at the cells there are (a stray cell in column 16,000 is one cell, not 16,000 columns)."""
+    blank = np.array([not c.strip() for c in header_cells], dtype=bool)
+    if not blank.any() or not len(data):
+        return {}
+    flat = pc.list_flatten(data)
+    offsets = data.offsets.to_numpy(zero_copy_only=False)
+    rows = pc.list_parent_indices(data).to_numpy(zero_copy_only=False)
+    position = np.arange(len(flat), dtype=np.int64) - (offsets[rows] - offsets[0])
+    has_text = pc.not_equal(pc.utf8_trim_whitespace(flat), "").to_numpy(zero_copy_only=False).astype(bool)
+    hit = position[has_text & (position < len(blank))]
+    hit = hit[blank[hit]]
+    counts = np.bincount(hit, minlength=len(blank))
+    return {int(i): int(counts[i]) for i in np.flatnonzero(counts)}
 
 
 def ragged_rejections(raw: RawTable, mapping: dict[str, str]) -> pd.DataFrame:

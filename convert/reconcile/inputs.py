@@ -155,7 +155,10 @@ def read_order_extract(path: Path) -> OrderedCases:
     try:
         if "Sager" not in wb.sheetnames:
             raise InputError(f"{path.name} har intet ark 'Sager'", hint=hint)
-        rows = wb["Sager"].iter_rows(values_only=True)
+        ws = wb["Sager"]
+        if hasattr(ws, "reset_dimensions"):  # read-only (types-openpyxl types it as Worksheet)
+            ws.reset_dimensions()  # a stated size of A1:XFD1048576 would pad every row to 16,384 cells: read what is there
+        rows = ws.iter_rows(values_only=True)
         header: list[str] = []
         for _ in range(10):  # the header row, below a title block if the sheet has one
             header = [cell_text(h).strip() for h in next(rows, ())]

@@ -72,8 +72,8 @@ def _difference_tables(r: Reconciliation, pairs: pd.DataFrame) -> list[Table]:
     amb = r.links[r.links["kind"] == AMBIGUOUS]
     amb = pd.concat([cases.loc[amb["sheet_index"]].reset_index(drop=True),
                      kp.loc[amb["kp_index"]].reset_index(drop=True).add_prefix("kp_")], axis=1)
-    expected = pd.Series(s.expected_case_type or "(ikke kontrolleret)", index=pairs.index)
-    expected_title = pd.Series(s.expected_title or "(ikke kontrolleret)", index=pairs.index)
+    # plain values, not Series indexed like `pairs`: assigned to an empty selection, a Series gives it its index
+    expected, expected_title = s.expected_case_type or "(ikke kontrolleret)", s.expected_title or "(ikke kontrolleret)"
     tables = {
         "missing_in_kp": (cases[cases["missing_in_kp"]], [
             *_SHEET_SIDE, ("application_date", Column("Ansøgningsdato (arket)", kind="date")),
@@ -130,7 +130,8 @@ def _difference_tables(r: Reconciliation, pairs: pd.DataFrame) -> list[Table]:
         esdh = [*_SHEET_SIDE, ("esdh_status", Column("Sagsstatus (ESDH)", width=16)),
                 ("esdh_note", Column("Lukkenotat (ESDH)", width=60)),
                 ("esdh_row", Column("Række i ESDH-udtræk", kind="int", width=10))]
-        not_found = cases[cases["esdh_case_not_found"]].assign(why=cases["esdh_unusable"].map(
+        not_found = cases[cases["esdh_case_not_found"]]
+        not_found = not_found.assign(why=not_found["esdh_unusable"].map(  # the selection's own rows (see above)
             {True: "Står i udtrækket, men rækken kunne ikke bruges (se 'Ikke medtaget')",
              False: "Findes ikke i udtrækket"}))
         tables |= {

@@ -9,6 +9,7 @@ Each stage gets the part it needs (`config.selection`, `config.criteria` …), n
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import re
 import tomllib
 from dataclasses import dataclass, field, replace
@@ -24,7 +25,17 @@ from .order import LETTER_SCHEMA, ORDER_SCHEMA, LetterSettings, OrderSettings, p
 from .pattern import Pattern, compile_pattern
 from .planning import PlanSettings, parse_planning
 from .reconcile import ReconcileSettings, build_reconcile_settings
-from .toml import REQUIRED, Schema, as_table, check_number, check_section, parse_date, template_fields, unknown_key
+from .toml import (
+    REQUIRED,
+    Schema,
+    as_table,
+    check_number,
+    check_section,
+    parse_date,
+    resolved,
+    template_fields,
+    unknown_key,
+)
 
 # Confirmed asset limits (formuegrænse, kr.) from DOMAIN.md; 2025 on must be entered by the user.
 # An entered limit is at most 10 million kr. (the real ones are about 100.000): inf, nan and 1e300 load from TOML
@@ -231,7 +242,7 @@ def config_from_dict(data: dict[str, Any], base: Path, source: Path | None = Non
         batch_name=_short(batch["name"], "batch.name"),
         municipality=_short(batch["municipality"], "batch.municipality"),
         cutover_date=parse_date(batch["cutover_date"]),
-        output_folder=(base / batch["output_folder"]).resolve(),
+        output_folder=resolved(base / batch["output_folder"]),
         inputs=inputs,
         selection=Selection(
             foot_care_pattern=compile_pattern(sel["foot_care_pattern"], "selection.foot_care_pattern"),
@@ -279,9 +290,11 @@ def load_config(path: Path | str) -> Config:
         raise ConfigError(f"Konfigurationsfilen {path.name} er ikke gemt som UTF-8 (ugyldigt tegn på linje {line})",
                           hint="gem filen som UTF-8 (i Notesblok: Gem som → Kodning: UTF-8)") from None
     except OSError as exc:
+        if exc.errno == errno.ELOOP:  # the OS's own words for it are English ("Too many levels of symbolic links")
+            raise ConfigError(f"Konfigurationsfilen findes ikke eller er et symbolsk link i ring: {path}") from None
         raise ConfigError(f"Konfigurationsfilen kan ikke læses: {path} ({exc.strerror})") from None
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"Konfigurationsfilen {path.name} er ikke gyldig TOML: {exc}") from None
-    return config_from_dict(data, base=path.resolve().parent, source=path.resolve())
+    return config_from_dict(data, base=resolved(path).parent, source=resolved(path))

@@ -9,7 +9,7 @@ from typing import Any
 from schemas import TableName, fields_of
 
 from ..errors import ConfigError
-from .toml import REQUIRED, Schema, check_integer, check_section, unknown_key
+from .toml import REQUIRED, Schema, check_integer, check_section, resolved, unknown_key
 
 INPUT_KEYS: Schema = {
     "path": (str, REQUIRED),
@@ -74,6 +74,6 @@ def parse_input(table: TableName, data: Any, base: Path) -> InputSpec:
             raise ConfigError(f"'{where}not_in_export' nævner {canon}, som også er koblet i [{where}columns]",
                               hint="slet den ene af de to linjer")
         absent.append(canon)
-    return InputSpec(table=table, path=(base / d["path"]).resolve(), encoding=d["encoding"].lower(),
+    return InputSpec(table=table, path=resolved(base / d["path"]), encoding=d["encoding"].lower(),
                      delimiter=DELIMITERS[d["delimiter"]], sheet=d["sheet"], header_row=d["header_row"],
                      columns=columns, display=d["path"].replace("\\", "/"), not_in_export=tuple(absent))

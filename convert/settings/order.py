@@ -14,7 +14,7 @@ from typing import Any
 
 from ..errors import ConfigError
 from ..money import DEFAULT_ROUNDING, ROUNDING_RULES, kr_from_ore
-from .toml import parse_date, template_fields
+from .toml import check_integer, check_number, parse_date, resolved, template_fields
 
 DEFAULT_INTRO = (
     "Du har allerede en bevilling af udvidet helbredstillæg til fodbehandling. Fra {startdato} behandler "
@@ -36,6 +36,10 @@ DEFAULT_HELD_BACK_PLAN = (
 # Written in a config instead of an amount: the municipality has no price agreement (the letter has no table).
 NO_AGREEMENT_WORDS = ("ingen", "nej")
 DEFAULT_PILOT_CASES = 5
+MAX_PILOT_CASES = 1000  # a test conversion of a few cases, checked by hand before the rest are converted
+# a foot-care treatment costs a few hundred kroner: an amount above this is a slip (øre for kroner, a digit too many),
+# and 10^15 kr. would load and be printed in the grant letter
+MAX_PRICE_KR = 100_000
 DEFAULT_CASE_TYPE = "Udvidet helbredstillæg til fodbehandling"  # KP's exact name is an open question
 
 _AMOUNT = (str, int, float)
@@ -126,6 +130,14 @@ def _amount(value: Any, where: str) -> Decimal | None:
     return kr_from_ore(int(ore))
 
 
+def _price(amount: Decimal | None, where: str) -> Decimal | None:
+    """An amount of the letter's price table (None: not given) is more than 0 and at most MAX_PRICE_KR kroner."""
+    if amount is not None:  # as an int when whole: the message says 'men er 1000000', not '1000000.0'
+        check_number(int(amount) if amount % 1 == 0 else float(amount), where, low=0.01, high=MAX_PRICE_KR, unit="kr.", what="et beløb",
+                     hint='en fodbehandling koster nogle hundrede kroner; skriv beløbet i kroner, fx "435,00"')
+    return amount
+
+
 def _check_fields(template: str, where: str, allowed: tuple[str, ...]) -> str:
     for name in template_fields(template, where):
         if name not in allowed:
@@ -138,11 +150,12 @@ def parse_letter(d: dict[str, Any]) -> LetterSettings:
     raw_price = d["agreement_price"]
     no_agreement = isinstance(raw_price, str) and raw_price.strip().casefold() in NO_AGREEMENT_WORDS
     agreement = None if no_agreement else _amount(raw_price, "letter.agreement_price")
-    dearer = _amount(d["dearer_example"], "letter.dearer_example")
-    cheaper = _amount(d["cheaper_example"], "letter.cheaper_example")
+    if agreement == 0:
+        raise ConfigError("'letter.agreement_price' skal være større end 0 (tom = ingen prisaftale)")
+    agreement = _price(agreement, "letter.agreement_price")
+    dearer = _price(_amount(d["dearer_example"], "letter.dearer_example"), "letter.dearer_example")
+    cheaper = _price(_amount(d["cheaper_example"], "letter.cheaper_example"), "letter.cheaper_example")
     if agreement is not None:
-        if agreement == 0:
-            raise ConfigError("'letter.agreement_price' skal være større end 0 (tom = ingen prisaftale)")
         if dearer is None or dearer <= agreement:
             raise ConfigError(f"'letter.dearer_example' skal være dyrere end prisaftalen ({agreement} kr.)")
         if cheaper is None or cheaper >= agreement:
@@ -175,9 +188,7 @@ def parse_order(d: dict[str, Any], base: Path) -> OrderSettings:
     if not all(isinstance(x, str) and x.strip() for x in chosen):
         raise ConfigError("'order.chosen_grants' skal være en liste af ESDH-sagsnumre (tekster)",
                           hint='fx chosen_grants = ["32.03.12-G01-17-24"]')
-    if d["pilot_cases"] < 0:
-        raise ConfigError(f"'order.pilot_cases' skal være 0 eller mere, ikke {d['pilot_cases']}",
-                          hint="0 = ingen prøvekonvertering")
+    check_integer(d["pilot_cases"], "order.pilot_cases", low=0, high=MAX_PILOT_CASES, hint="0 = ingen prøvekonvertering")
     order_date = d["order_date"]
     if isinstance(order_date, str) and not order_date.strip():
         order_date = None
@@ -186,7 +197,7 @@ def parse_order(d: dict[str, Any], base: Path) -> OrderSettings:
         kp_case_type=d["kp_case_type"].strip() or DEFAULT_CASE_TYPE,
         convert_documents=d["convert_documents"], closing_notes=d["closing_notes"], new_letter=d["new_letter"],
         desired_timing=d["desired_timing"].strip(), rejected_plan=d["rejected_plan"].strip(),
-        flagged_plan=d["flagged_plan"].strip(), documents_folder=(base / folder).resolve() if folder else None,
+        flagged_plan=d["flagged_plan"].strip(), documents_folder=resolved(base / folder) if folder else None,
         delivery_channel=d["delivery_channel"].strip(), held_back_plan=d["held_back_plan"].strip(),
         chosen_grants=tuple(dict.fromkeys(x.strip() for x in chosen)), pilot_cases=d["pilot_cases"],
         order_date=None if order_date is None else parse_date(order_date, "order.order_date"),

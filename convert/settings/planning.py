@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigError
-from .toml import REQUIRED, check_integer, check_number, check_section, parse_date, unknown_key
+from .toml import REQUIRED, check_integer, check_number, check_section, parse_date, resolved, unknown_key
 
 # ASSUMPTION (no measured figures exist): creating a grant in KP by hand with the manipulated application date,
 # writing the closing note in ESDH and ticking the checklist; per document: save, drag in, choose the category.
@@ -183,6 +183,6 @@ def parse_planning(data: Any, base: Path, flag_codes: list[str]) -> PlanSettings
         attention_flags=tuple(d["attention_flags"]) or None,
         optional_holidays=d["optional_holidays"],
         days_off=parse_days(d["days_off"], "planning.days_off"),
-        documents_folder=(base / d["documents_folder"]).resolve() if d["documents_folder"] else None,
+        documents_folder=resolved(base / d["documents_folder"]) if d["documents_folder"] else None,
         defaults_used=tuple(k for k in _ASSUMPTIONS if k not in data),
     )

@@ -17,7 +17,7 @@ from schemas import TableName, fields_of
 from ..errors import ConfigError
 from .inputs import InputSpec, parse_input
 from .pattern import Pattern, compile_pattern
-from .toml import Schema, check_section
+from .toml import Schema, check_section, resolved
 
 DEFAULT_KP_FOOT_CARE_PATTERN = r"fodbehandling|fodpleje|fodterapi"  # default: KP's case-type names are open
 DEFAULT_CLOSING_NOTE_MARKER = "behandles i KP"  # default: a phrase of the default closing note
@@ -68,7 +68,7 @@ def _input(table: TableName, section: Any, cli_path: Path | None, base: Path,
         if isinstance(own, dict):
             data["columns"] = {**inherited_columns, **own}
     if cli_path is not None:
-        data["path"] = str(Path(cli_path).resolve())  # relative to where the command runs, not to the config
+        data["path"] = str(resolved(Path(cli_path)))  # relative to where the command runs, not to the config
     if "path" not in data:
         parse_input(table, {**data, "path": "-"}, base)  # still check the other keys
         return None
@@ -115,15 +115,15 @@ def build_reconcile_settings(raw_config: dict[str, Any], base: Path, *, output_f
         raise ConfigError("--pilot afstemmer prøvekonverteringen i en bestilling og kræver --order",
                           hint="angiv bestillingens udtræk: --order bestilling_data.xlsx")
     if worksheet is not None:
-        sheet_path = Path(worksheet).resolve()
+        sheet_path = resolved(Path(worksheet))
     elif d["worksheet"]:
-        sheet_path = (base / d["worksheet"]).resolve()
+        sheet_path = resolved(base / d["worksheet"])
     else:
         sheet_path = output_folder / "konverteringsark.xlsx"  # = worksheet.WORKSHEET_NAME (no pandas here)
     if out_dir is not None:
-        output: Path | None = Path(out_dir).resolve()
+        output: Path | None = resolved(Path(out_dir))
     else:
-        output = (base / d["output_folder"]).resolve() if d["output_folder"] else None
+        output = resolved(base / d["output_folder"]) if d["output_folder"] else None
     return ReconcileSettings(
         kp_report=_input("kp_report", inputs.get("kp_report"), kp_report, base),
         esdh_export=esdh_spec,
@@ -139,7 +139,7 @@ def build_reconcile_settings(raw_config: dict[str, Any], base: Path, *, output_f
         pad_nine_digit_cpr=pad_nine_digit_cpr,
         include_time_limited=include_time_limited,
         defaults_used=tuple(k for k in ("foot_care_pattern", "closing_note_marker") if d[k] == _SECTION[k][1]),
-        order_extract=Path(order_extract).resolve() if order_extract is not None else None,
+        order_extract=resolved(Path(order_extract)) if order_extract is not None else None,
         pilot=pilot, documents_ordered=documents_ordered,
     )
 

@@ -15,7 +15,9 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import math
+import os
 import string
+from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigError
@@ -123,6 +125,15 @@ def number_text(value: float, unit: str = "") -> str:
     text = f"{value:,.10g}" if value != int(value) else f"{int(value):,}"
     text = text.replace(",", "_").replace(".", ",").replace("_", ".")
     return f"{text} {unit}" if unit else text
+
+
+def resolved(path: Path) -> Path:
+    """`path` made absolute with its symlinks resolved – but a symlink loop left as it is (Python before 3.13 raises
+    RuntimeError for one): reading it then fails with a message that names the file and its key, not a crash."""
+    try:
+        return path.resolve()
+    except (RuntimeError, OSError):
+        return Path(os.path.abspath(path))
 
 
 def template_fields(template: str, where: str) -> list[str]:

@@ -16,6 +16,7 @@ from schemas import field_spec
 
 from ..errors import OutputError
 from ..read.profile_model import HOW_LABELS, ColumnProfile, ExportProfile, FileProfile
+from ..settings.toml import resolved
 from .output_set import OutputSet
 from .xlsx import Column, Table, Workbook
 
@@ -32,8 +33,8 @@ def write_profile(profile: ExportProfile, out_dir: Path, *, inputs: list[Path] |
     import xlsxwriter.exceptions
 
     folder = Path(out_dir)
-    target = (folder / PROFILE_NAME).resolve()
-    if any(Path(p).resolve() == target for p in inputs or []):
+    target = resolved(folder / PROFILE_NAME)
+    if any(resolved(Path(p)) == target for p in inputs or []):  # an input may be a symlink loop (reported, not read)
         raise OutputError(f"Inputfilen {target} ville blive overskrevet af {PROFILE_NAME}",
                           hint="vælg en anden resultatmappe med --out")
     out = OutputSet(folder)
