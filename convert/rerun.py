@@ -56,6 +56,7 @@ class PreviousWorksheet:
     rows: pd.DataFrame  # SHEET, ROW, CASE_ID (text, "" when blank), then one column per header (values as read)
     discarded: bool = False  # --force: read only to say what is discarded
     fingerprints: pd.DataFrame | None = None  # the hidden sheet of what the tool wrote (None: an older version)
+    notes: tuple[str, ...] = ()  # what was read differently from what the sheet shows (the team's formulas)
 
 
 # ---- read ------------------------------------------------------------------------------------------
@@ -99,14 +100,16 @@ def _refuse_lost_worksheet(folder: Path) -> None:
 
 def read_previous_worksheet(path: Path) -> PreviousWorksheet:
     """The Sager sheets and 'Udgåede sager' of the worksheet: the team's entries are carried from them."""
-    rows = read_worksheet(path, sheets=(CASE_SHEET, LEFT_SHEET, FINGERPRINT_SHEET), hint=_FORCE_HINT).rows
+    sheet = read_worksheet(path, sheets=(CASE_SHEET, LEFT_SHEET, FINGERPRINT_SHEET), hint=_FORCE_HINT)
+    rows, notes = sheet.rows, tuple(sheet.notes)
     own = rows[SHEET].map(lambda name: is_part_of(str(name), FINGERPRINT_SHEET)).astype(bool)
     if not own.any():
-        return PreviousWorksheet(path, rows)
+        return PreviousWorksheet(path, rows, notes=notes)
     prints = rows[own].dropna(axis=1, how="all")
     sheets = rows[~own]
     hidden_only = [c for c in prints.columns if c not in (SHEET, ROW, CASE_ID) and sheets[c].isna().all()]
-    return PreviousWorksheet(path, sheets.drop(columns=hidden_only).reset_index(drop=True), fingerprints=prints)
+    return PreviousWorksheet(path, sheets.drop(columns=hidden_only).reset_index(drop=True), fingerprints=prints,
+                             notes=notes)
 
 
 def read_checklist(path: Path | str, *, include_left: bool = False) -> pd.DataFrame:
@@ -176,6 +179,7 @@ class RerunReport:
     entry_columns: tuple[str, ...] = ()
     discarded: int = 0
     forced: bool = False
+    notes: tuple[str, ...] = ()  # how the previous sheet was read (formulas)
 
     @property
     def kept_count(self) -> int:
@@ -196,6 +200,7 @@ class RerunReport:
         if self.kept_count:
             lines.append(f"  {self.kept_count} rækker med afkrydsninger for sager uden for batchen er gemt i "
                          f"arket '{LEFT_SHEET}' – intet er kasseret")
+        lines += [f"  Bemærk: {note}" for note in self.notes]
         return lines
 
     def overview_blocks(self) -> list[tuple[str, list[list[object]]]]:
@@ -214,6 +219,7 @@ class RerunReport:
         changes += [[c, "Ny i batchen", ""] for c in self.joined]
         changes += [[c, "Vendt tilbage", ""] for c in self.returned]
         changes += [[c, "Udgået", why] for c, why in self.left]
+        summary += [[note, ""] for note in self.notes]
         blocks = [("Genkørsel: ændringer siden det tidligere konverteringsark", summary)]
         if len(changes) > 1:
             blocks.append(("Sager der er kommet til eller udgået", changes))
@@ -291,6 +297,7 @@ def carry_over(batch: Batch, previous: PreviousWorksheet | None) -> Batch:
         returned=tuple(sorted(returned)),
         kept=kept.reindex(columns=[CASE_ID, *CONTEXT, REASON, *entry_cols]).astype(object),
         entry_columns=tuple(entry_cols),
+        notes=previous.notes,
     )
     return dataclasses.replace(batch, checklist=checklist, extensions=(*batch.extensions, report))
 

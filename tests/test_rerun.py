@@ -177,9 +177,15 @@ def test_a_worksheet_open_in_excel_is_not_overwritten(ticked: Path, lock: str) -
 
 
 def test_a_locked_worksheet_is_exit_4(ticked: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    def locked(*_a: object, **_k: object) -> None:
-        raise PermissionError(13, "Permission denied")
-    monkeypatch.setattr(openpyxl, "load_workbook", locked)
+    sheet, read_bytes = (ticked / "ud" / SHEET).resolve(), Path.read_bytes
+
+    def locked(self: Path) -> bytes:  # Excel holds the file: Windows' sharing violation (winerror 32)
+        if self.resolve() == sheet:
+            exc = PermissionError(13, "Permission denied")
+            exc.winerror = 32  # type: ignore[attr-defined]  # set by Windows only
+            raise exc
+        return read_bytes(self)
+    monkeypatch.setattr(Path, "read_bytes", locked)
     result = run_batch(ticked)
     assert result.exit_code == 4 and "konverteringsark.xlsx er låst af et andet program" in result.output
 

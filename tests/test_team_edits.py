@@ -199,3 +199,23 @@ def test_a_closing_note_template_longer_than_a_note_is_a_config_error(batch: Pat
                                            encoding="utf-8")
     result = run_batch(batch)
     assert result.exit_code == 2 and "closing_note.template" in result.output
+
+
+def test_the_teams_formula_column_is_never_read_as_empty(batch: Path) -> None:
+    """A column of formulas written by a script (no stored results) is carried as the formulas' text; a formula
+    Excel saved with its result is carried as the value. Both are said."""
+    wb = openpyxl.load_workbook(batch / "ud" / SHEET)
+    ws = wb["Sager"]
+    top = header_index([tuple(c.value for c in r) for r in ws.iter_rows(max_row=5)]) + 1
+    ws.cell(top, ws.max_column + 1).value = "Tjek"
+    formula_col = ws.max_column
+    for r in range(top + 1, ws.max_row + 1):
+        ws.cell(r, formula_col).value = f"=A{r}&\"-x\""
+    wb.save(batch / "ud" / SHEET)  # openpyxl stores no results: as a script would
+    result = run_batch(batch)
+    assert result.exit_code == 0
+    assert "kolonnen 'Tjek': 3 formler uden gemt resultat er overført som tekst" in result.output
+    tjek = {r["ESDH-sagsnr."]: r["Tjek"] for r in sheet_rows(batch / "ud" / SHEET, "Sager")}
+    assert all(str(v).startswith("=A") for v in tjek.values()) and len(tjek) == 3
+    ws = openpyxl.load_workbook(batch / "ud" / SHEET)["Sager"]
+    assert not any(c.data_type == "f" for row in ws.iter_rows() for c in row)  # text, never a formula

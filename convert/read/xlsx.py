@@ -88,7 +88,7 @@ def _cell_reader() -> Callable[[Any], str]:
     return shown
 
 
-def _sheet_part(package: zipfile.ZipFile, title: str) -> str:
+def sheet_part(package: zipfile.ZipFile, title: str) -> str:
     """The zip member of a sheet, from the workbook's own parts (xl/workbook.xml names it, its relations locate it)."""
     from xml.etree import ElementTree
 
@@ -124,7 +124,7 @@ def xlsx_records(spec: InputSpec, data: bytes) -> tuple[Records, dict[str, objec
         ws, warnings = _chosen_sheet(spec, wb)
         with zipfile.ZipFile(io.BytesIO(data)) as package:
             percent = _has_percent_style(package)
-            formulas = _formulas_without_result(package.read(_sheet_part(package, ws.title)))
+            formulas = _formulas_without_result(package.read(sheet_part(package, ws.title)))
         records, starts = _used_rows(ws, _cell_reader() if percent else cell_text, values_only=not percent)
         sheet_name = ws.title
     finally:
@@ -204,10 +204,16 @@ def _chosen_sheet(spec: InputSpec, wb: Workbook) -> tuple[Any, list[str]]:
 def _formulas_without_result(xml: bytes) -> list[tuple[int, int]]:
     """(row, column) of each formula cell of a sheet's XML that has no stored result: a file written by a program
     that cannot calculate (a script) and never saved by Excel. Parsed only when the sheet has a formula at all."""
+    return [(r, c) for r, c, _, has_result in formula_cells(xml) if not has_result]
+
+
+def formula_cells(xml: bytes) -> list[tuple[int, int, str, bool]]:
+    """(row, column, formula, has a stored result) of every formula cell of a sheet's XML; two fast scans first,
+    so a sheet without formulas costs nothing."""
     if (b"<f" not in xml and b":f" not in xml) or not _FORMULA.search(xml):  # two fast scans, then the exact one
         return []
     from openpyxl.utils import column_index_from_string
-    found: list[tuple[int, int]] = []
+    found: list[tuple[int, int, str, bool]] = []
     row = col = 0
     for event, el in ElementTree.iterparse(io.BytesIO(xml), events=("start", "end")):
         if el.tag == f"{_MAIN}row":
@@ -218,9 +224,11 @@ def _formulas_without_result(xml: bytes) -> list[tuple[int, int]]:
         elif el.tag == f"{_MAIN}c" and event == "end":
             ref = el.get("r")  # 'H2'; a writer may leave it out, and then the cells follow each other
             col = column_index_from_string(ref.rstrip("0123456789")) if ref else col + 1
-            # Excel stores an empty text result as t="str" with an empty <v>: that is a result
-            if el.find(f"{_MAIN}f") is not None and not el.findtext(f"{_MAIN}v") and el.get("t") != "str":
-                found.append((row, col))
+            formula = el.find(f"{_MAIN}f")
+            if formula is not None:
+                # Excel stores an empty text result as t="str" with an empty <v>: that is a result
+                has_result = bool(el.findtext(f"{_MAIN}v")) or el.get("t") == "str"
+                found.append((row, col, formula.text or "", has_result))
             el.clear()
     return found
 

@@ -22,10 +22,9 @@ from schemas.worksheet import WorksheetRow as W
 
 from ..errors import InputError, OutputError
 from ..read.xlsx import cell_text
-from ..write.worksheet.fast_read import read_worksheet_fast
 from ..write.worksheet.layout import open_lock
 from ..write.worksheet.patch import Cells, Unsupported, fill_cells
-from ..write.worksheet.read import ROW, SHEET
+from ..write.worksheet.read import ROW, SHEET, read_worksheet
 
 FILLED, UNCHANGED, CONFLICT, NOT_FOUND = "filled", "unchanged", "conflict", "not_found"
 ACTION_LABELS = {FILLED: "Skrevet", UNCHANGED: "Stod der allerede", CONFLICT: "Konflikt – ikke overskrevet",
@@ -75,7 +74,7 @@ def fill_kp_numbers(path: Path, numbers: pd.DataFrame) -> tuple[pd.DataFrame, Pa
 def _locate(path: Path) -> dict[str, tuple[str, int, int, str]]:
     """ESDH case number -> (sheet, row, KP-sagsnr. column, its text), the first row of each case (as the reader
     uses)."""
-    sheet = read_worksheet_fast(path)
+    sheet = read_worksheet(path)
     for name in sheet.sheets:
         if W.kp_number not in sheet.columns[name]:
             raise InputError(f"{path.name}, ark '{name}': kolonnerne '{W.case_id}' og '{W.kp_number}' skal findes")

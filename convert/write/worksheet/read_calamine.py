@@ -1,6 +1,6 @@
-"""The worksheet read with python-calamine (Rust): the same rows as `read.read_worksheet`, about ten times faster.
+"""The worksheet read with python-calamine (Rust): the reader re-runs, reconcile and `--update-worksheet` use.
 
-Same contract as `read.read_worksheet` (`WorksheetRows`: SHEET, ROW, CASE_ID, then one column per header; sheets by
+The same contract as the reference reader `read_openpyxl` (`WorksheetRows`: SHEET, ROW, CASE_ID, then one column per header; sheets by
 name, columns by normalised header, each row with its Excel row number) and every value as openpyxl's read-only
 mode gives it: a date cell as a `datetime`, a whole number as an `int`, other numbers as `float`, text as typed,
 an empty cell as None. calamine reads the sheet XML in Rust and hands over one list per row, so a re-run, a
@@ -15,34 +15,45 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import io
+import zipfile
 from collections.abc import Sequence
 from pathlib import Path
 
 import pandas as pd
 
-from ...errors import InputError, OutputError
+from ...errors import InputError
 from ...read.headers import normalise_header
 from ...read.xlsx import cell_text
-from .layout import CASE_ID, CASE_SHEET, CHECKLIST_HEADERS, CONTEXT, REASON, W, is_part_of
-from .read import HEADER_SCAN_ROWS, ROW, SHEET, WorksheetRows, case_key, empty_rows, filled
+from .layout import CASE_ID, CASE_SHEET, is_part_of
+from .rows import (
+    HEADER_SCAN_ROWS,
+    ROW,
+    SHEET,
+    WorksheetRows,
+    case_key,
+    column_names,
+    empty_rows,
+    filled,
+    locked_or_refused,
+    with_formulas,
+)
 
 _CASE_ID_KEY = normalise_header(CASE_ID)
-_KNOWN = {normalise_header(h): h for h in (*W.to_schema().columns, *CHECKLIST_HEADERS, *CONTEXT, REASON)}
 _EXACT_INT = 2**53  # openpyxl reads a number written without a decimal point as int; calamine gives a float
 
 
-def read_worksheet_fast(path: Path, *, sheets: tuple[str, ...] = (CASE_SHEET,), hint: str | None = None
+def read_worksheet_calamine(path: Path, *, sheets: tuple[str, ...] = (CASE_SHEET,), hint: str | None = None
                         ) -> WorksheetRows:
-    """`read.read_worksheet` with calamine: the same sheets, rows, columns, values and errors."""
+    """`read_openpyxl.read_worksheet_openpyxl` with calamine: the same sheets, rows, columns, values and errors."""
     from python_calamine import CalamineWorkbook  # heavy: only when a worksheet is read
 
     name = path.name
     try:
         data = Path(path).read_bytes()
+        zipfile.ZipFile(io.BytesIO(data)).close()  # not a zip at all: said as openpyxl says it (BadZipFile)
         wb = CalamineWorkbook.from_filelike(io.BytesIO(data))
-    except PermissionError:
-        raise OutputError(f"{name} er låst af et andet program (er det åbent i Excel?) – luk det og kør igen"
-                          ) from None
+    except PermissionError as exc:
+        raise locked_or_refused(name, path, exc) from None
     except FileNotFoundError:
         raise InputError(f"Konverteringsarket findes ikke: {path}", hint=hint) from None
     except Exception as exc:  # noqa: BLE001 – calamine raises its own kinds (and OSError) on a damaged file
@@ -54,6 +65,7 @@ def read_worksheet_fast(path: Path, *, sheets: tuple[str, ...] = (CASE_SHEET,), 
             raise InputError(f"{name} har intet ark '{CASE_SHEET}' (arkene hedder: {', '.join(names)})", hint=hint)
         wanted = [n for n in names if any(is_part_of(n, s) for s in sheets)]
         parts, columns = [], {}
+        notes: list[str] = []
         for sheet in wanted:
             try:
                 values = wb.get_sheet_by_name(sheet).to_python(skip_empty_area=False)  # row 0 is Excel's row 1
@@ -61,11 +73,11 @@ def read_worksheet_fast(path: Path, *, sheets: tuple[str, ...] = (CASE_SHEET,), 
                 raise InputError(f"Konverteringsarket {path}, ark '{sheet}', kan ikke læses – filen er beskadiget "
                                  f"({type(exc).__name__})", hint=hint) from None
             frame, columns[sheet] = _sheet_rows(values, sheet, name, hint)
-            parts.append(frame)
+            parts.append(with_formulas(data, sheet, frame, columns[sheet], notes))
     finally:
         wb.close()
     rows = pd.concat(parts, ignore_index=True) if parts else empty_rows()
-    return WorksheetRows(Path(path), hashlib.sha256(data).hexdigest(), wanted, rows, columns)
+    return WorksheetRows(Path(path), hashlib.sha256(data).hexdigest(), wanted, rows, columns, notes)
 
 
 def _sheet_rows(values: Sequence[Sequence[object]], title: str, name: str, hint: str | None
@@ -82,7 +94,7 @@ def _sheet_rows(values: Sequence[Sequence[object]], title: str, name: str, hint:
     columns = [_as_openpyxl_column(col) for col in zip(*(values[r - 1] for r in numbers), strict=True)]
     # openpyxl's width: the header and every row with a value, to its last cell (an empty formatted cell has none)
     width = max([_last_filled(header), *(i + 1 for i, col in enumerate(columns) if any(v is not None for v in col))])
-    names = _column_names(header[:width] + [""] * (width - len(header)))
+    names = column_names(header[:width] + [""] * (width - len(header)))
     data = {n: columns[i] if i < len(columns) else [None] * len(numbers) for i, n in enumerate(names)}
     frame = pd.DataFrame(data, dtype=object)
     key = frame[CASE_ID].map(case_key) if len(frame) else pd.Series(dtype=object)
@@ -114,18 +126,3 @@ def _last_filled(row: Sequence[object]) -> int:
         if row[i] is not None and row[i] != "":
             return i + 1
     return 0
-
-
-def _column_names(header: list[str]) -> list[str]:
-    """As `read._column_names`: the tool's own headers by their canonical text, blank ones by letter, repeats
-    numbered."""
-    from openpyxl.utils import get_column_letter
-
-    names: list[str] = []
-    for i, h in enumerate(header, start=1):
-        n = _KNOWN.get(normalise_header(h), h) if h else f"Kolonne {get_column_letter(i)}"
-        base, k = n, 2
-        while n in names:
-            n, k = f"{base} ({k})", k + 1
-        names.append(n)
-    return names

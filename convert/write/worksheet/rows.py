@@ -1,0 +1,117 @@
+"""What the worksheet reader gives: one contract for its two engines (`read_calamine`, `read_openpyxl`).
+
+The worksheet is the team's own record, edited in Excel or LibreOffice: sheets are found by name (`Sager` and
+its numbered continuations, `Udgåede sager`), columns by their header (normalised: a sorted sheet, moved or added
+columns and hidden rows read the same), and every cell as it was typed. Each row keeps where it was (sheet,
+Excel row), so an update can write back into the same cell.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from ...errors import OutputError
+from ...read.headers import normalise_header
+from ...read.xlsx import cell_text, formula_cells, sheet_part
+from .layout import CASE_ID, CHECKLIST_HEADERS, CONTEXT, REASON, W
+
+SHEET, ROW = "_sheet", "_row"  # where a row was read
+HEADER_SCAN_ROWS = 10
+# the tool's own headers: a header typed differently ('esdh sagsnr') is read under its canonical text
+_KNOWN = {normalise_header(h): h for h in (*W.to_schema().columns, *CHECKLIST_HEADERS, *CONTEXT, REASON)}
+
+
+@dataclass
+class WorksheetRows:
+    """What a worksheet holds, every column by its header."""
+
+    path: Path
+    sha256: str
+    sheets: list[str]  # the sheets read, in workbook order
+    rows: pd.DataFrame  # SHEET, ROW, CASE_ID (text, "" when blank), then one column per header (values as typed)
+    columns: dict[str, dict[str, int]] = field(default_factory=dict)  # sheet -> header -> column (1-based)
+    notes: list[str] = field(default_factory=list)  # what was read differently from what the sheet shows (formulas)
+
+
+def locked_or_refused(name: str, path: Path, exc: PermissionError) -> OutputError:
+    """The worksheet could not be opened: on Windows a sharing or lock violation (32/33) means another program
+    (Excel) has it open; otherwise the file's rights do not let this user read it."""
+    if getattr(exc, "winerror", None) in (32, 33):
+        return OutputError(f"{name} er låst af et andet program (er det åbent i Excel?) – luk det og kør igen")
+    return OutputError(f"Du har ikke adgang til at læse {name} (filrettigheder)",
+                       hint=f"tjek filens rettigheder: din bruger skal kunne læse og skrive {path}")
+
+
+def filled(v: object) -> bool:
+    """A cell that holds something (not empty, not only spaces)."""
+    if isinstance(v, str):
+        return bool(v.strip())
+    try:
+        # NaN, NaT, <NA>; a cell may hold any object, but pandas-stubs type pd.isna for pandas' scalars only
+        return v is not None and not bool(pd.isna(v))  # type: ignore[call-overload]  # stubs: no pd.isna(object)
+    except (TypeError, ValueError):
+        return True
+
+
+def case_key(v: object) -> str:
+    """A case number as text, however the cell holds it (Excel may have turned it into a number)."""
+    return cell_text(v).strip() if filled(v) else ""
+
+
+def with_formulas(data: bytes, sheet: str, frame: pd.DataFrame, columns: dict[str, int], notes: list[str]
+                   ) -> pd.DataFrame:
+    """A formula the team typed is read as its value – or, when the file holds no value for it (written by a
+    script, never saved by Excel), as its text ('=C5*2'), so nothing the team typed reads as empty. Says so."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as package:
+            cells = formula_cells(package.read(sheet_part(package, sheet)))
+    except (KeyError, StopIteration, zipfile.BadZipFile, ValueError):
+        return frame
+    if not cells:
+        return frame
+    header_of = {col: header for header, col in columns.items()}
+    at_row = {int(r): i for i, r in enumerate(frame[ROW])}
+    frame = frame.copy()
+    position = {c: i for i, c in enumerate(frame.columns)}
+    as_text: dict[str, int] = {}
+    as_value: dict[str, int] = {}
+    for row, col, formula, has_result in cells:
+        header = header_of.get(col)
+        if header is None or row not in at_row or header not in frame.columns or header == CASE_ID:
+            continue
+        if has_result:
+            as_value[header] = as_value.get(header, 0) + 1
+        else:
+            frame.iat[at_row[row], position[header]] = "=" + formula if formula else "=(formel)"
+            as_text[header] = as_text.get(header, 0) + 1
+    for header, n in as_text.items():
+        notes.append(f"Arket '{sheet}', kolonnen '{header}': {n} formler uden gemt resultat er overført som tekst "
+                     "(åbn arket i Excel og skriv dem som formler igen)")
+    for header, n in as_value.items():
+        notes.append(f"Arket '{sheet}', kolonnen '{header}': {n} formler er overført som deres værdi, ikke som formler")
+    return frame
+
+
+def empty_rows() -> pd.DataFrame:
+    return pd.DataFrame({SHEET: pd.Series(dtype=object), ROW: pd.Series(dtype="int64"),
+                         CASE_ID: pd.Series(dtype=object)})
+
+
+def column_names(header: list[str]) -> list[str]:
+    """The sheet's headers: the tool's own by their canonical text, blank ones by letter, repeats numbered."""
+    from openpyxl.utils import get_column_letter
+
+    names: list[str] = []
+    for i, h in enumerate(header, start=1):
+        n = _KNOWN.get(normalise_header(h), h) if h else f"Kolonne {get_column_letter(i)}"
+        base, k = n, 2
+        while n in names:
+            n, k = f"{base} ({k})", k + 1
+        names.append(n)
+    return names
