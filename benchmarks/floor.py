@@ -1,14 +1,16 @@
-"""The floor: read the run's input files and write a workbook of the same sheets, rows and cells, with no logic.
+"""The floor of a command: read the files it reads and write workbooks of the same sheets, rows and cells, no logic.
 
-Run by `run_benchmarks.py` as its own process, like `kp-convert run`, so interpreter start and imports count on
-both sides. It reads every input file with pandas' pyarrow engine (the fastest reader in the tool's own stack, all
-columns as text),
-then writes with xlsxwriter directly — the same writer, workbook options and cell formats as `convert/xlsx.py` —
-one `write_string`/`write_number` call per cell, for exactly the cells the run wrote (per sheet and column, from
-the run's `--timings` report). The values are the input's text cycled (text columns) and plain numbers (numeric
-columns): computing the real values is the tool's logic, which is what the floor leaves out.
+Run by `run_benchmarks.py` as its own process, like the command, so interpreter start and imports count on both
+sides. It reads every input with the fastest reader in the tool's own stack — CSV with pandas' pyarrow engine (all
+columns as text), a workbook's sheets with python-calamine — then writes with xlsxwriter directly (the same writer,
+workbook options and cell formats as `convert/write/xlsx.py`), one `write_string`/`write_number` call per cell, for
+exactly the cells the command wrote, per sheet and column (the SHAPE file: learnt by `run_benchmarks.py` from the
+command's own output workbooks, opened read-only, so no command needs a report of its own). CSV outputs are written
+with the same number of rows and columns (pyarrow), and a file the command writes unchanged or patches (the
+worksheet `--update-worksheet` fills) is copied. The values are the inputs' text cycled (text columns) and plain
+numbers (numeric columns): computing the real values is the tool's logic, which is what the floor leaves out.
 
-    python benchmarks/floor.py CONFIG TIMINGS_JSON OUT.xlsx [--encoding cp1252] [--delimiter ';']
+    python benchmarks/floor.py SHAPE.json OUT_DIR --read FILE [--read BOOK.xlsx:Sager ...]
 """
 
 from __future__ import annotations
@@ -16,34 +18,54 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import itertools
-import tomllib
+import json
+import shutil
 from pathlib import Path
 
-# The same workbook options and formats as convert/xlsx.py (kept in step by hand: this file must not import the tool)
+# The same workbook options and formats as convert/write/xlsx.py (kept in step by hand: this file must not import
+# the tool)
 _OPTIONS = {"constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
             "strings_to_numbers": False}
 _NUM_FORMATS = {"date": "dd-mm-yyyy", "int": "0", "money": "#,##0.00", "percent": "0.0", "number": "#,##0",
                 "hours": "#,##0.00"}
 _TEXT = ("text", "any")  # 'any': the team's own entries, written as typed (text here)
-_SOURCE = {"Sager": "cases", "Lukkenotater": "cases", "Dokumenter": "documents"}  # other sheets: all inputs
 
 
-def read_inputs(config: Path, encoding: str, delimiter: str) -> dict[str, list[list[str]]]:
-    """Every input file as text columns (lists of str): the floor's reading, with pandas' pyarrow engine."""
-    import pandas as pd
+def read_inputs(files: list[str]) -> list[list[str]]:
+    """Every input as text columns (lists of str): CSV with pandas' pyarrow engine, workbook sheets with calamine."""
+    columns: list[list[str]] = []
+    for spec in files:
+        path, _, sheets = spec.partition(".xlsx:")
+        if sheets:
+            from python_calamine import CalamineWorkbook
 
-    spec = tomllib.loads(config.read_text(encoding="utf-8"))["input"]
-    tables: dict[str, list[list[str]]] = {}
-    for name, entry in spec.items():
-        if name not in ("cases", "documents", "assets") or "path" not in entry:
-            continue  # the reconcile inputs are not read by run
-        frame = pd.read_csv(config.parent / entry["path"], sep=delimiter, encoding=encoding, dtype=str,
-                            engine="pyarrow", keep_default_na=False, on_bad_lines="skip")
-        tables[name] = [[v if v else "-" for v in frame[col].tolist()] for col in frame.columns]
-    return tables
+            book = CalamineWorkbook.from_path(path + ".xlsx")
+            for sheet in sheets.split(","):
+                if sheet in book.sheet_names:
+                    rows = book.get_sheet_by_name(sheet).to_python()
+                    columns += [[str(v) if v != "" else "-" for v in col] for col in zip(*rows, strict=False)]
+            book.close()
+            continue
+        import pandas as pd
+
+        head = Path(path).read_bytes()[:4096]
+        encoding = "utf-8" if _utf8(head) else "cp1252"
+        delimiter = max(";,\t", key=head.decode(encoding, "replace").split("\n", 1)[0].count)
+        frame = pd.read_csv(path, sep=delimiter, encoding=encoding, dtype=str, engine="pyarrow",
+                            keep_default_na=False, on_bad_lines="skip")
+        columns += [[v if v else "-" for v in frame[col].tolist()] for col in frame.columns]
+    return columns or [["-"]]
 
 
-def write_floor(out: Path, sheets: list[dict], tables: dict[str, list[list[str]]]) -> int:
+def _utf8(head: bytes) -> bool:
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return exc.start > len(head) - 4  # a character cut at the end of the sample
+    return True
+
+
+def write_workbook(out: Path, sheets: list[dict], source: list[list[str]]) -> int:
     """Write the sheets cell by cell; returns the number of cells written."""
     import xlsxwriter
 
@@ -52,7 +74,6 @@ def write_floor(out: Path, sheets: list[dict], tables: dict[str, list[list[str]]
     f_header = book.add_format({"bold": True, "text_wrap": True, "valign": "top", "bg_color": "#DDEBF7",
                                 "border": 1})
     formats = {k: book.add_format({"num_format": v, "valign": "top"}) for k, v in _NUM_FORMATS.items()}
-    every = [col for cols in tables.values() for col in cols]
     written = 0
     for sheet in sheets:
         ws = book.add_worksheet(sheet["sheet"])
@@ -61,14 +82,14 @@ def write_floor(out: Path, sheets: list[dict], tables: dict[str, list[list[str]]
         ws.fit_to_pages(1, 0)
         ws.set_footer("&L&A&R&P af &N")
         columns, rows = sheet["columns"], sheet["rows"]
+        if not columns:
+            continue
         for c, col in enumerate(columns):
             ws.write_string(0, c, col["header"], f_header)
             ws.set_column(c, c, 16)
         ws.freeze_panes(1, 0)
         ws.repeat_rows(0)
         ws.autofilter(0, 0, max(rows, 1), len(columns) - 1)
-        source = tables[_SOURCE[sheet["sheet"].split(" (")[0]]] if sheet["sheet"].split(" (")[0] in _SOURCE \
-            else every
         values = []
         for c, col in enumerate(columns):
             count = col["cells"]
@@ -88,19 +109,33 @@ def write_floor(out: Path, sheets: list[dict], tables: dict[str, list[list[str]]
     return written
 
 
+def write_csv(out: Path, rows: int, width: int, source: list[list[str]]) -> int:
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    table = pa.table({f"c{c}": list(itertools.islice(itertools.cycle(source[c % len(source)]), rows))
+                      for c in range(width)})
+    pacsv.write_csv(table, str(out))
+    return rows * width
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("config", type=Path)
-    parser.add_argument("timings", type=Path, help="the run's --timings report (its 'sheets' say what to write)")
+    parser.add_argument("shape", type=Path, help="JSON: {workbooks: {name: sheets}, csv: {name: [rows, columns]}, "
+                                                 "copies: {name: source}}")
     parser.add_argument("out", type=Path)
-    parser.add_argument("--encoding", default="cp1252")
-    parser.add_argument("--delimiter", default=";")
+    parser.add_argument("--read", action="append", default=[], help="an input: a CSV, or BOOK.xlsx:SHEET[,SHEET]")
     args = parser.parse_args()
-    import json
-
-    sheets = json.loads(args.timings.read_text(encoding="utf-8"))["sheets"]
-    tables = read_inputs(args.config, args.encoding, args.delimiter)
-    cells = write_floor(args.out, sheets, tables)
+    shape = json.loads(args.shape.read_text(encoding="utf-8"))
+    source = read_inputs(args.read)
+    args.out.mkdir(parents=True, exist_ok=True)
+    cells = 0
+    for name, sheets in shape.get("workbooks", {}).items():
+        cells += write_workbook(args.out / name, sheets, source)
+    for name, (rows, width) in shape.get("csv", {}).items():
+        cells += write_csv(args.out / name, rows, width, source)
+    for name, origin in shape.get("copies", {}).items():
+        shutil.copyfile(origin, args.out / name)
     print(json.dumps({"cells": cells}))
 
 

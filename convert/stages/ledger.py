@@ -41,12 +41,20 @@ def combine(parts: Iterable[pd.DataFrame]) -> pd.DataFrame:
     frames = [p[LEDGER_COLUMNS] for p in parts if len(p)]
     if not frames:
         return pd.DataFrame(columns=LEDGER_COLUMNS)
-    ledger = pd.concat(frames, ignore_index=True)
-    ledger["case_id"] = ledger["case_id"].astype("string").fillna("")
-    ledger["reason_code"] = ledger["reason_code"].astype("string").fillna("")
-    ledger["reason"] = ledger["reason"].astype("string").fillna("")
-    ledger[SOURCE_ROW] = ledger[SOURCE_ROW].astype("int64")
-    return ledger.sort_values([SOURCE_FILE, SOURCE_ROW], kind="stable", ignore_index=True)
+    # sorted by file and line: the order from the two key columns, then one column at a time put in that order,
+    # so a large batch holds the parts and one ledger, not the parts, a concatenated copy and a sorted one
+    keys = pd.concat([f[[SOURCE_FILE, SOURCE_ROW]] for f in frames], ignore_index=True).astype({SOURCE_ROW: "int64"})
+    order = keys.sort_values([SOURCE_FILE, SOURCE_ROW], kind="stable").index.to_numpy()
+    del keys
+    columns = {}
+    for col in LEDGER_COLUMNS:
+        values = pd.concat([f[col] for f in frames], ignore_index=True)
+        if col in ("case_id", "reason_code", "reason"):
+            values = values.astype("string").fillna("")
+        elif col == SOURCE_ROW:
+            values = values.astype("int64")
+        columns[col] = values.take(order).reset_index(drop=True)
+    return pd.DataFrame(columns)
 
 
 @stage("conservation", "Kontrollerer ledger")
