@@ -349,14 +349,17 @@ def render(sizes: list[dict], startup: dict | None, writers: list[dict] | None, 
                   "process's maximum resident set size (wait4)." + (f" Before = `{before_rev}`, run the same way in "
                                                                     "the same benchmark run." if with_before else ""),
                   "",
-                  "| cases | command | tool (s) | floor (s) | tool/floor | tool peak (MB) | floor peak (MB) | "
+                  "| cases | command | tool (s) | floor (s) | tool/floor | CPU tool/floor | tool peak (MB) | "
+                  "floor peak (MB) | "
                   + ("before (s) | before/floor | before peak (MB) | speed-up |" if with_before else "") + " all tool runs (s) |",
-                  "|---:|---|---:|---:|---:|---:|---:|" + ("---:|---:|---:|---:|" if with_before else "") + "---|"]
+                  "|---:|---|---:|---:|---:|---:|---:|---:|" + ("---:|---:|---:|---:|" if with_before else "") + "---|"]
         for s in sizes:
             for name, c in s["commands"].items():
                 tool, floor, b = c["after"], c["floor"], c.get("before")
                 cells = [f"{s['cases']:,}", f"`{name}`", f"{tool['wall']:.2f}", f"{floor['wall']:.2f}",
-                         f"**{tool['wall'] / floor['wall']:.2f}**", f"{tool['peak_mb']:.0f}", f"{floor['peak_mb']:.0f}"]
+                         f"**{tool['wall'] / floor['wall']:.2f}**",
+                         f"{tool['cpu']:.1f} / {floor['cpu']:.1f} = {tool['cpu'] / floor['cpu']:.2f}",
+                         f"{tool['peak_mb']:.0f}", f"{floor['peak_mb']:.0f}"]
                 if with_before:
                     cells += ([f"{b['wall']:.2f}", f"{b['wall'] / floor['wall']:.2f}", f"{b['peak_mb']:.0f}",
                                f"{b['wall'] / tool['wall']:.2f}×"] if b else ["", "", "", ""])
@@ -372,9 +375,14 @@ def render(sizes: list[dict], startup: dict | None, writers: list[dict] | None, 
             for name, target in (("update-worksheet", 1.2), ("re-run", 1.1)):
                 if name in cmds:
                     t, m = cmds[name]["after"]["wall"] / run["wall"], cmds[name]["after"]["peak_mb"] / run["peak_mb"]
-                    parts.append(f"`{name}`/`run` **{t:.2f}** in time (target ≤ {target} {'✓' if t <= target else '✗'})"
+                    cpu = cmds[name]["after"]["cpu"] / run["cpu"]
+                    parts.append(f"`{name}`/`run` **{t:.2f}** in time (target ≤ {target} {'✓' if t <= target else '✗'};"
+                                 f" CPU {cpu:.2f})"
                                  f", {m:.2f} in peak memory" + (" (target ≤ 1.3 " + ("✓" if m <= 1.3 else "✗") + ")"
                                                                 if name == "update-worksheet" else ""))
+            if s["cases"] >= 1_000_000:
+                m = run["peak_mb"] / cmds["run"]["floor"]["peak_mb"]
+                parts.append(f"`run` peak / floor peak **{m:.2f}** (target ≤ 2 {'✓' if m <= 2 else '✗'})")
             if parts:
                 ratio_lines.append(f"- {s['cases']:,} cases: " + "; ".join(parts) + ".")
         if ratio_lines:
