@@ -199,3 +199,24 @@ def test_acadre_the_cpr_in_the_case_title_is_suggested_never_taken_as_the_title(
     assert result.exit_code == 0, result.output
     cases = {r["ESDH-sagsnr."]: r for r in sheet_rows(batch_dir / "ud" / "konverteringsark.xlsx", "Sager")}
     assert list(cases) == ["S-1"] and cases["S-1"]["Navn"] == "Søren Ærø" and cases["S-1"]["Sagstitel"] is None
+
+
+def test_a_column_another_field_already_uses_is_never_suggested(batch_dir: Path) -> None:
+    """Tried as a new user: with the end date under a header nothing resembles, the refusal suggested
+    end_date = "Bevilget dato" – the grant-date column, already mapped by its built-in alias. Pasted, it would have
+    converted on the grant date. A column a field uses is never a candidate; the unknown column, whose cells are
+    dates, is (for its content alone) or nothing is, and the hint says what to write."""
+    header = ["Kolonne 8" if h == "Slutdato" else h for h in CASE_HEADER]
+    _cases(batch_dir, header)
+    result = run_batch(batch_dir)
+    assert result.exit_code == 2, result.output
+    lines = _pasted(result.output)
+    used = {"Bevilget dato", "Sagsnr.", "CPR-nr.", "Navn", "Sagstitel", "Ydelse", "Sagsstatus", "Formue"}
+    assert not set(lines.values()) & used, lines
+    assert lines == {"end_date": "Kolonne 8"} and "overskriften ligner ikke 'Slutdato'" in result.output, lines
+
+    write_config(batch_dir, case_columns='end_date = "Kolonne 8"')  # pasted: the conversion is right
+    result = run_batch(batch_dir)
+    assert result.exit_code == 0, result.output
+    assert _fates(batch_dir) == {"S-1": "converted", "S-2": "grant_ended", "S-3": "converted",
+                                 "S-4": "status_not_active", "S-5": "not_foot_care"}

@@ -223,6 +223,14 @@ def suggest(table: str, headers: dict[str, ColumnContent], fields: list[str]) ->
     for s in sorted(pairs, key=lambda s: -s.score):
         if all(s.field != o.field and s.header != o.header for o in out):
             out.append(s)
+    for name in fields:  # a dated field no header resembles: the one unused column that holds dates, by content
+        field = specs[name]
+        if field.kind != "date" or any(s.field == name for s in out):
+            continue
+        dated = [h for h, c in headers.items() if c.kind == "date" and all(h != o.header for o in out)]
+        if len(dated) == 1:
+            out.append(Suggestion(name, dated[0], f"indholdet er datoer, og det er den eneste ubrugte kolonne med "
+                                                  f"datoer – overskriften ligner ikke '{field.label}', så tjek den", 0.5))
     if "cpr" in fields and not any(s.field == "cpr" for s in out):  # Acadre: the CPR number is the case title
         cpr_columns = sorted(((c.share("cpr"), h) for h, c in headers.items()
                               if c.kind == "cpr" and all(h != o.header for o in out)), reverse=True)

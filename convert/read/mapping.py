@@ -107,7 +107,7 @@ def map_columns(raw: RawTable, *, strict: bool = True) -> MappedTable:
             refused.setdefault(raw.headers[hits[0]], (f.label, reason))
     missing = [f for f in fields_of(spec.table) if f.required and f.name not in positions]
     if missing and strict:
-        _refuse_missing(raw, missing)
+        _refuse_missing(raw, missing, taken={raw.headers[i] for i in used})
     out = pd.DataFrame(index=raw.frame.index)
     for f in fields_of(spec.table):
         out[f.name] = raw.frame[f"c{positions[f.name]}"] if f.name in positions else None
@@ -129,7 +129,7 @@ def _content_refusal(f: FieldSpec, values: pd.Series) -> str | None:
     return None if fits_field(f, values) else why_not(f, column_content(values))
 
 
-def _refuse_missing(raw: RawTable, missing: list[FieldSpec]) -> None:
+def _refuse_missing(raw: RawTable, missing: list[FieldSpec], *, taken: set[str]) -> None:
     spec, name = raw.spec, raw.spec.name
     labels = ", ".join(f"{f.name} ('{f.label}')" for f in missing)
     if other := sheet_with_headers(spec, raw.meta, missing):  # the columns are there, on another sheet
@@ -139,7 +139,7 @@ def _refuse_missing(raw: RawTable, missing: list[FieldSpec]) -> None:
         raise InputError(f"{name} mangler en påkrævet kolonne: {labels}. {_data_row(raw)}",
                          hint="tag overskriftslinjen med i udtrækket, eller sæt "
                               f"input.{spec.table}.header_row til overskriftens linjenummer")
-    lines = candidate_lines(raw, [f.name for f in missing], exclude=hidden_headers(raw.headers))
+    lines = candidate_lines(raw, [f.name for f in missing], exclude=hidden_headers(raw.headers) | taken)
     raise InputError(
         f"{name} mangler en påkrævet kolonne: {labels}",
         hint=(f"skriv i [input.{spec.table}.columns] fx\n" + "\n".join(f"    {line}" for line in lines)
@@ -206,7 +206,8 @@ def require_decision_fields(raw: RawTable, mapped: MappedTable, match_fields: tu
         return
     labels = {f.name: f.label for f in fields_of(spec.table)}
     what = ", ".join(f"{labels[f]} ({f})" for f in missing)
-    lines = candidate_lines(raw, missing)
+    # never a column another field already uses (found by its built-in alias, e.g. 'Bevilget dato' for the grant date)
+    lines = candidate_lines(raw, missing, exclude=set(mapped.columns.values()) | hidden_headers(raw.headers))
     paste = ("skriv i [input.cases.columns] fx\n" + "\n".join(f"    {line}" for line in lines) + "\n  eller, "
              if lines else "skriv i [input.cases.columns] kolonnens overskrift, fx end_date = \"Bevilget til\", eller, ")
     raise ConfigError(
