@@ -7,20 +7,18 @@ Heavy imports (pandas, pandera, xlsxwriter) happen inside the commands, so `--he
 
 from __future__ import annotations
 
-import logging
 import os
-import sys
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
 
+from .cli_io import check_timings_target, say, show_library_notices, write_timings
 from .errors import EXIT_DIFFERENCES, EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_OK, EXIT_REJECTED_ROWS, KpConvertError
-from .privacy import scrub_cpr_text
 
 if TYPE_CHECKING:
-    from .settings.batch import Config
+    pass
 
 EPILOG_EXIT = ("Exit codes: 0 done (also with rejected rows: the console says so); 1 with --strict: done, but rows "
                "were rejected (reconcile: differences found); "
@@ -42,10 +40,10 @@ class _Group(click.Group):
         except KpConvertError as exc:
             if (ctx.obj or {}).get("debug"):
                 raise
-            _say(f"Fejl: {exc}", err=True)
+            say(f"Fejl: {exc}", err=True)
             ctx.exit(exc.exit_code)
         except KeyboardInterrupt:
-            _say("Afbrudt. Resultatfiler der var ved at blive skrevet, er ikke lagt på plads; en afbrudt "
+            say("Afbrudt. Resultatfiler der var ved at blive skrevet, er ikke lagt på plads; en afbrudt "
                  "flytning gøres færdig ved næste kørsel.", err=True)
             ctx.exit(EXIT_INTERRUPTED)
         except (click.exceptions.Exit, click.ClickException, click.exceptions.Abort):
@@ -53,7 +51,7 @@ class _Group(click.Group):
         except Exception as exc:
             if (ctx.obj or {}).get("debug") or os.environ.get(_RAISE_INTERNAL):
                 raise
-            _say(f"Intern fejl i kp-convert ({type(exc).__name__}{_where(exc)}). Det er en fejl i værktøjet, ikke i "
+            say(f"Intern fejl i kp-convert ({type(exc).__name__}{_where(exc)}). Det er en fejl i værktøjet, ikke i "
                  "dine data – rapportér den gerne, med det som 'kp-convert --debug …' skriver (tjek det for "
                  "personoplysninger først).", err=True)
             ctx.exit(EXIT_INTERNAL)
@@ -91,7 +89,7 @@ def cli(ctx: click.Context, debug: bool) -> None:
     """Convert running foot-care grants (udvidet helbredstillæg til fodbehandling) from ESDH exports
     into a KP conversion worksheet, closing notes and a ledger of every input row."""
     ctx.obj = {"debug": debug}
-    _show_library_notices()
+    show_library_notices()
 
 
 @cli.command(epilog="Example: kp-convert run sample_data/kp-convert.toml --out output")
@@ -135,19 +133,19 @@ def run(config_file: Path, out_dir: Path | None, documents_folder: Path | None, 
         out_dir = out_dir or pseudonymised_folder(config.output_folder)
         key, key_path, created = resolve_key(key_file, config.source, out_dir)
         if created:
-            _say(f"Ny nøgle til pseudonymisering skrevet i {key_path} (kun læsbar for dig). Gem den: med den samme "
+            say(f"Ny nøgle til pseudonymisering skrevet i {key_path} (kun læsbar for dig). Gem den: med den samme "
                  "nøgle får den samme borger det samme pseudonym. Send den aldrig med filerne.")
     elif key_file:
         raise click.UsageError("--key-file bruges kun sammen med --pseudonymise")
     if timings_file is not None:  # checked before the work: never over the config, an input or an output
-        _check_timings_target(timings_file, config, Path(out_dir or config.output_folder))
+        check_timings_target(timings_file, config, Path(out_dir or config.output_folder))
     with StageClock(display=True) as clock:  # progress on stderr only for long runs in a terminal
         batch, written = run_pipeline(config, out_dir, documents_folder=documents_folder, started=started,
                                        force=force, pseudonymise_key=key)
     if timings_file is not None:
-        _write_timings(timings_file, clock.report())
+        write_timings(timings_file, clock.report())
     for line, to_stderr in run_summary(batch, written):
-        _say(line, err=to_stderr)
+        say(line, err=to_stderr)
     _finish(batch.rejected_count, strict)
 
 
@@ -176,9 +174,9 @@ def inspect(config_file: Path, out_dir: Path | None, as_json: bool) -> None:
         profile = profile_exports(config)
     written = write_profile(profile, out_dir or config.output_folder, inputs=[Path(f.path) for f in profile.files])
     if as_json:
-        _say(json.dumps(profile_json(profile, str(written)), ensure_ascii=False, indent=2))
+        say(json.dumps(profile_json(profile, str(written)), ensure_ascii=False, indent=2))
     else:
-        _say("\n".join(profile_lines(profile, written)))
+        say("\n".join(profile_lines(profile, written)))
     click.get_current_context().exit(EXIT_OK)
 
 
@@ -192,13 +190,13 @@ def plan(config_file: Path, strict: bool) -> None:
     from .write.console import plan_lines
 
     batch = build_batch(load_config(config_file))
-    _say(f"kp-convert: {batch.config.batch_name} – {len(batch.cases)} sager konverteres")
+    say(f"kp-convert: {batch.config.batch_name} – {len(batch.cases)} sager konverteres")
     for line in plan_lines(batch):
-        _say(line)
+        say(line)
     if batch.rejected_count:
-        _say(f"  {batch.rejected_count} poster er afvist – de er ikke med i planen (se arket Afviste efter "
+        say(f"  {batch.rejected_count} poster er afvist – de er ikke med i planen (se arket Afviste efter "
              "kp-convert run).", err=True)
-    _say(f"Skriv planen, rapporten og konverteringsarket: kp-convert run {config_file}")
+    say(f"Skriv planen, rapporten og konverteringsarket: kp-convert run {config_file}")
     _finish(batch.rejected_count, strict)
 
 
@@ -219,7 +217,7 @@ def init(path: Path, force: bool) -> None:
         path.write_text(template_text(), encoding="utf-8")
     except OSError as exc:
         raise OutputError(f"Kan ikke skrive {path} ({exc.strerror})") from None
-    _say(f"Skabelon skrevet: {path}\nRet stier, startdato og kolonner, og kør: kp-convert run {path}")
+    say(f"Skabelon skrevet: {path}\nRet stier, startdato og kolonner, og kør: kp-convert run {path}")
 
 
 @cli.command(epilog="Example: kp-convert sample --out sample_data --cases 300 --seed 1")
@@ -239,7 +237,7 @@ def sample(out_dir: Path, cases: int, documents_per_case: float, seed: int, defe
     from .devtools.sample import SAMPLE_FILES, generate_sample_with_report
     from .errors import OutputError
     from .settings.template import template_text
-    from .write.output_set import check_output_folder_path
+    from .write.ownership import check_output_folder_path
 
     check_output_folder_path(out_dir)
     there = [name for name in (*SAMPLE_FILES, "filer") if (out_dir / name).exists()]
@@ -264,7 +262,7 @@ def sample(out_dir: Path, cases: int, documents_per_case: float, seed: int, defe
         raise click.UsageError(str(exc)) from None
     names = ", ".join(p.name + ("/" if p.is_dir() else "") for p in files.values())
     more = f" --documents-folder {files['files']}" if "files" in files else ""
-    _say(f"Eksempeldata skrevet i {out_dir}: {names}, {config.name}\nKør: kp-convert run {config}{more}")
+    say(f"Eksempeldata skrevet i {out_dir}: {names}, {config.name}\nKør: kp-convert run {config}{more}")
 
 
 @cli.command(epilog="Example: kp-convert spec sample_data/kp-convert.toml --out bestilling")
@@ -294,21 +292,21 @@ def spec(config_file: Path, out_dir: Path | None, documents_folder: Path | None,
     folder = next(iter(written.values())).parent
     scope = order_scope(batch)
     ordered = int(scope["in_order"].sum())
-    _say(f"kp-convert: bestilling for {config.batch_name} – {ordered} sager i bestillingen, "
+    say(f"kp-convert: bestilling for {config.batch_name} – {ordered} sager i bestillingen, "
          f"{len(batch.cases) - ordered} ikke med (se »Ikke med i denne bestilling«), "
          f"{int(scope['pilot'].sum())} i prøvekonverteringen")
-    _say(f"  Filer i {folder}: " + ", ".join(written))
-    _say("  bestilling_data.xlsx indeholder CPR-numre: send den kun via en sikker kanal.")
+    say(f"  Filer i {folder}: " + ", ".join(written))
+    say("  bestilling_data.xlsx indeholder CPR-numre: send den kun via en sikker kanal.")
     if missing := missing_for_order(config):
-        _say(f"  Bestillingen er et UDKAST: {len(missing)} oplysninger mangler, før den kan sendes.")
+        say(f"  Bestillingen er et UDKAST: {len(missing)} oplysninger mangler, før den kan sendes.")
     hints = operator_hints(config, sizes_known=bool(documents_folder or config.order.documents_folder
                                                     or config.planning.documents_folder), batch=batch)
     if hints:
-        _say("  Udfyld i konfigurationen (dokumenterne nævner ingen nøgler, kun at noget mangler):")
+        say("  Udfyld i konfigurationen (dokumenterne nævner ingen nøgler, kun at noget mangler):")
         for hint in hints:
-            _say(f"    {hint}")
+            say(f"    {hint}")
     if batch.rejected_count:
-        _say(f"  {batch.rejected_count} poster er afvist – de er ikke med i bestillingen.", err=True)
+        say(f"  {batch.rejected_count} poster er afvist – de er ikke med i bestillingen.", err=True)
     _finish(batch.rejected_count, strict)
 
 
@@ -344,7 +342,7 @@ def reconcile(config_file: Path, kp_report: Path | None, worksheet: Path | None,
     settings = reconcile_settings(config, kp_report=kp_report, esdh_export=esdh_export, worksheet=worksheet,
                                   out_dir=out_dir, order_extract=order_extract, pilot=pilot)
     result, written = run_reconcile(config, settings, update_worksheet=update_worksheet)
-    _say("\n".join(summary_lines(result, written)))
+    say("\n".join(summary_lines(result, written)))
     click.get_current_context().exit(EXIT_OK if result.reconciled else EXIT_DIFFERENCES)
 
 
@@ -363,65 +361,6 @@ def _finish(rejected: int, strict: bool) -> None:
     """A command that finished and wrote its outputs exits 0, also with rejected rows (the console and the Afviste
     sheet say so); `--strict` makes rejected rows exit 1 for automation."""
     click.get_current_context().exit(EXIT_REJECTED_ROWS if strict and rejected else EXIT_OK)
-
-
-def _check_timings_target(path: Path, config: Config, out_dir: Path) -> None:
-    """--timings writes over nothing but an earlier timings report (marked with the tool's name): never over the
-    config, an input, one of the run's outputs or any other file."""
-    from .errors import OutputError
-    from .write.output_set import written_by_kp_convert
-    from .write.outputs import OUTPUT_NAMES
-
-    protected = {config.source, *(spec.path for spec in config.inputs.values()),
-                 *(out_dir / name for name in OUTPUT_NAMES)}
-    target = path.resolve()
-    if target in {Path(p).resolve() for p in protected if p is not None} or (
-            path.exists() and (path.is_dir() or not written_by_kp_convert(path))):
-        raise OutputError(f"--timings {path}: filen findes og er ikke en tidsmåling fra kp-convert – den bliver ikke "
-                          "overskrevet", hint="vælg et nyt filnavn, fx timings.json")
-
-
-def _write_timings(path: Path, report: dict[str, object]) -> None:
-    import json
-
-    from .errors import OutputError
-    from .write.output_set import MARKER
-
-    try:
-        path.write_text(json.dumps({"tool": MARKER, **report}, ensure_ascii=False, indent=1) + "\n",
-                        encoding="utf-8")
-    except OSError as exc:
-        raise OutputError(f"Kan ikke skrive {path} ({exc.strerror or exc})") from None
-
-
-def _say(text: str, *, err: bool = False) -> None:
-    """Every line the tool prints: a CPR-shaped number never reaches the console in full, and a character the
-    console cannot show (a Latin-1 terminal, a Windows console redirected to a file in its ANSI code page) is
-    replaced, never a crash after the outputs are written."""
-    text = scrub_cpr_text(text)
-    stream = sys.stderr if err else sys.stdout
-    encoding = getattr(stream, "encoding", None) or "utf-8"
-    try:
-        text.encode(encoding)
-    except UnicodeEncodeError:
-        text = text.encode(encoding, "replace").decode(encoding)
-    except LookupError:
-        pass
-    click.echo(text, err=err)
-
-
-class _NoticeHandler(logging.Handler):
-    """The library's notices (logger 'convert', e.g. what was recovered after an interrupted run) on stderr."""
-
-    def emit(self, record: logging.LogRecord) -> None:
-        _say(f"Bemærk: {record.getMessage()}", err=True)
-
-
-def _show_library_notices() -> None:
-    logger = logging.getLogger("convert")
-    if not any(isinstance(h, _NoticeHandler) for h in logger.handlers):
-        logger.addHandler(_NoticeHandler(logging.WARNING))
-        logger.propagate = False
 
 
 def main() -> None:

@@ -171,8 +171,9 @@ def run(config: Config, out_dir: Path | None = None, *, documents_folder: Path |
     from .pseudonymise import check_output_folder, pseudonymise_batch
     from .rerun import carry_over, load_previous, team_edits_of
     from .write.documents import copy_staged_files
-    from .write.output_set import check_output_folder_path, recover_folder
+    from .write.output_set import recover_folder
     from .write.outputs import write_outputs
+    from .write.ownership import check_output_folder_path
 
     folder = Path(out_dir or config.output_folder)
     check_output_folder_path(folder)  # a file, a symlink loop, a name too long: said before the work, exit 4

@@ -17,7 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from convert.write.output_set import JOURNAL_PREFIX, OutputSet, recover_folder, written_by_kp_convert
+from convert.write.output_set import JOURNAL_PREFIX, OutputSet, recover_folder
+from convert.write.ownership import written_by_kp_convert
 from tests.conftest import make_batch, run_batch, sheet_rows
 from tests.test_rerun import C1, C2, SHEET, edit
 

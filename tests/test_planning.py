@@ -16,15 +16,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from convert.errors import ConfigError
-from convert.plan.planning import (
-    days_off_between,
-    is_working_day,
-    natural_key,
-    order_cases,
-    plan_conversion,
-    plan_horizon,
-    working_days,
-)
+from convert.plan.calendar import days_off_between, is_working_day, working_days
+from convert.plan.planning import natural_key, order_cases, plan_conversion, plan_horizon
 from convert.settings.batch import load_config
 from convert.settings.planning import Caseworker, PlanSettings
 from tests.conftest import pipe_table, write_config

@@ -15,8 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
-from functools import cache
-from typing import TYPE_CHECKING, TypedDict
+from typing import TypedDict
 
 import numpy as np
 import pandas as pd
@@ -27,15 +26,12 @@ from ..errors import ConfigError
 from ..progress import stage
 from ..settings.planning import Caseworker, PlanSettings
 from ..settings.toml import number_text
-
-if TYPE_CHECKING:
-    from holidays import HolidayBase
+from .calendar import working_days
 
 PLAN_BATCH, PLAN_CASEWORKER, PLAN_DAY = C.plan_batch, C.plan_caseworker, C.plan_day
 PLAN_POSITION, PLAN_MINUTES, PLAN_STATUS = C.plan_position, C.plan_minutes, C.plan_status
 PLAN_COLUMNS = [PLAN_BATCH, PLAN_POSITION, PLAN_CASEWORKER, PLAN_DAY, PLAN_MINUTES, PLAN_STATUS]
 STATUS_LABELS = {"planned": "Planlagt", "held_back": "Holdt tilbage", "no_caseworker": "Ingen sagsbehandler"}
-_SEARCH_DAYS = 3 * 366  # a caseworker with no working day in three years has none
 # A manual conversion is weeks or months of work: a plan running on for more than this after its start date comes
 # from hours that cannot be meant (half an hour on Mondays for 9,000 hours of work), and past 2262 pandas cannot
 # even hold its dates. Refused with the hours, not planned.
@@ -76,49 +72,6 @@ class Plan:
         seg = self.segments.dropna(subset=["day"])
         return (seg.pivot_table(index="day", columns="caseworker", values="minutes", aggfunc="sum", fill_value=0)
                 / 60)
-
-
-# ---- calendar ----------------------------------------------------------------------------------------------
-
-@cache
-def danish_holidays(optional: bool = True) -> HolidayBase:
-    """Danish public holidays (and, if `optional`, Christmas Eve, New Year's Eve, Constitution Day and 1 May)
-    from the `holidays` library; years are filled in as they are looked up."""
-    import holidays  # imported where used: keeps CLI start-up light
-
-    categories = ("public", "optional") if optional else ("public",)
-    return holidays.country_holidays("DK", categories=categories, language="da")
-
-
-def is_working_day(day: dt.date, worker: Caseworker, settings: PlanSettings) -> bool:
-    return (day.weekday() in worker.weekdays and day not in danish_holidays(settings.optional_holidays)
-            and day not in settings.days_off and day not in worker.days_off)
-
-
-def working_days(worker: Caseworker, settings: PlanSettings, start: dt.date, count: int) -> list[dt.date]:
-    """The first `count` working days of `worker` from `start` (included); fewer if none come for years."""
-    days: list[dt.date] = []
-    day, gap = start, 0
-    while len(days) < count and gap < _SEARCH_DAYS:
-        if is_working_day(day, worker, settings):
-            days.append(day)
-            gap = 0
-        else:
-            gap += 1
-        day += dt.timedelta(days=1)
-    return days
-
-
-def days_off_between(first: dt.date, last: dt.date, settings: PlanSettings) -> list[tuple[dt.date, str]]:
-    """Weekdays from `first` to `last` that are nobody's working day: holidays and the team's days off."""
-    calendar = danish_holidays(settings.optional_holidays)
-    out = []
-    day = first
-    while day <= last:
-        if day.weekday() < 5 and (day in calendar or day in settings.days_off):
-            out.append((day, calendar.get(day) or "Fridag (planning.days_off)"))
-        day += dt.timedelta(days=1)
-    return out
 
 
 def plan_horizon(start: dt.date) -> dt.date:

@@ -14,7 +14,7 @@ from pathlib import Path
 from ..errors import OutputError
 from ..plan.staging import TO_COPY, StagingResult
 from ..progress import stage
-from .output_set import make_private_dirs
+from .ownership import make_private_dirs
 
 
 def _copy(source: Path, target: Path) -> str:

@@ -26,7 +26,8 @@ from ..batch import Batch
 from ..codes import FLAGS, OUTCOME_LABELS
 from ..danish.format import fmt_date, fmt_int, fmt_num
 from ..frames import single_row
-from ..plan.planning import SUMMARY_LABELS, days_off_between, plan_summary
+from ..plan.calendar import days_off_between
+from ..plan.planning import SUMMARY_LABELS, plan_summary
 from ..plan.staging import STATUS_LABELS as FILE_STATUS
 from ..plan.staging import StagingResult
 from ..privacy import CPR_IN_TEXT, MASKED_IN_TEXT, remove_name

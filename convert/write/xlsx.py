@@ -87,7 +87,7 @@ class Workbook:
     def __init__(self, path: Path, *, created: dt.datetime, title: str, max_rows: int = EXCEL_MAX_ROWS) -> None:
         import xlsxwriter  # imported where used: keeps CLI start-up light
 
-        from .output_set import private_temp_folder
+        from .ownership import private_temp_folder
 
         # the writer's temporary sheet data holds CPR numbers: kept in the output folder's private temp folder
         # (owner-only, removed when the output set commits or aborts, and by the next run after a kill)
