@@ -207,10 +207,24 @@ def _formulas_without_result(xml: bytes) -> list[tuple[int, int]]:
     return [(r, c) for r, c, _, has_result in formula_cells(xml) if not has_result]
 
 
+def _has_formula(xml: bytes) -> bool:
+    """Does the sheet XML hold a formula element (<f>, <f …>, <x:f …>)? Only the places that start like one are
+    looked at (a data validation's <formula1> is one of the few), so a 60 MB sheet costs a few scans, not a regex
+    over all of it."""
+    for token in (b"<f", b":f"):
+        at = xml.find(token)
+        while at >= 0:
+            start = at if token == b"<f" else xml.rfind(b"<", max(0, at - 40), at)
+            if start >= 0 and _FORMULA.match(xml, start):
+                return True
+            at = xml.find(token, at + 2)
+    return False
+
+
 def formula_cells(xml: bytes) -> list[tuple[int, int, str, bool]]:
     """(row, column, formula, has a stored result) of every formula cell of a sheet's XML; two fast scans first,
     so a sheet without formulas costs nothing."""
-    if (b"<f" not in xml and b":f" not in xml) or not _FORMULA.search(xml):  # two fast scans, then the exact one
+    if not _has_formula(xml):
         return []
     from openpyxl.utils import column_index_from_string
     found: list[tuple[int, int, str, bool]] = []

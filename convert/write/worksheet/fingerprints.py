@@ -50,8 +50,21 @@ def cell_key(v: object) -> str:
 
 
 def column_hashes(values: Sequence[object]) -> np.ndarray:
-    """32-bit fingerprints of cells (uint32), vectorised."""
-    keys = np.array([cell_key(v) for v in values], dtype=object)
+    """32-bit fingerprints of cells (uint32), vectorised. Each distinct value is described once (`cell_key`, looked up
+    by type and value, so 1, 1.0 and True stay apart); a text is described inline, as `cell_key` does."""
+    memo: dict[tuple[type, object], str] = {}
+
+    def described(v: object) -> str:
+        try:
+            return memo[type(v), v]
+        except KeyError:
+            key = memo[type(v), v] = cell_key(v)
+            return key
+        except TypeError:  # an unhashable value (never written by the tool): described as it is
+            return cell_key(v)
+
+    keys = np.array([("s:" + t if (t := v.replace("\r\n", "\n").strip()) else _BLANK) if type(v) is str
+                     else described(v) for v in values], dtype=object)
     if not len(keys):
         return np.zeros(0, dtype=np.uint32)
     hashed = pd.util.hash_array(keys, encoding="utf8", hash_key=_HASH_KEY, categorize=True)

@@ -97,16 +97,26 @@ def _sheet_rows(values: Sequence[Sequence[object]], title: str, name: str, hint:
     names = column_names(header[:width] + [""] * (width - len(header)))
     data = {n: columns[i] if i < len(columns) else [None] * len(numbers) for i, n in enumerate(names)}
     frame = pd.DataFrame(data, dtype=object)
-    key = frame[CASE_ID].map(case_key) if len(frame) else pd.Series(dtype=object)
+    key = pd.Series([v.strip() if type(v) is str else case_key(v) for v in frame[CASE_ID]], index=frame.index,
+                    dtype=object)  # case_key, text inline
     out = pd.concat([pd.DataFrame({SHEET: title, ROW: numbers, CASE_ID: key}, dtype=object),
                      frame.drop(columns=CASE_ID)], axis=1).astype({ROW: "int64"})
     return out, {n: i for i, n in enumerate(names, start=1)}
 
 
 def _as_openpyxl_column(column: tuple[object, ...]) -> list[object]:
-    if all(type(v) is str for v in column):
+    """`_as_openpyxl` for a column, with the common kinds converted inline: text only, text and numbers."""
+    kinds = set(map(type, column))
+    if kinds <= {str}:
         return [v if v != "" else None for v in column]
+    if kinds <= {str, float}:
+        return [(None if v == "" else v) if isinstance(v, str) else _whole(v) for v in column]  # type: ignore[arg-type]
     return [_as_openpyxl(v) for v in column]
+
+
+def _whole(v: float) -> float | int:
+    """openpyxl reads a number written without a decimal point as int."""
+    return int(v) if v.is_integer() and -_EXACT_INT < v < _EXACT_INT else v
 
 
 def _as_openpyxl(v: object) -> object:
