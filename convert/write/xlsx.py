@@ -74,6 +74,9 @@ class Table:
     hidden: bool = False  # a sheet only the tool reads (very hidden: not listed under Excel's Unhide)
     # cells the team changed in the tool's columns, kept as typed: frame row position -> [(column, value, note)]
     overrides: dict[int, list[tuple[int, object, str]]] | None = None
+    # the cells already converted (`cell_values`), one list per column, when the caller has them: many small sheets
+    # cut from one big frame (the batch sheets) are converted once, not per sheet
+    values: list[list[object]] | None = None
 
     @property
     def header_row(self) -> int:
@@ -181,7 +184,7 @@ class Workbook:
             ws.very_hidden()
         cols = table.columns
         top = table.header_row
-        widths = [max(col.width, header_width(col.header)) if col.width else _width(col, frame.iloc[:, c])
+        widths = [max(col.width, header_width(col.header)) if col.width else column_width(col, frame.iloc[:, c])
                   for c, col in enumerate(cols)]  # a header wraps between its words, never inside one
         if top:
             self._write_groups(ws, cols)
@@ -223,7 +226,8 @@ class Workbook:
         cells = [0] * len(cols)
         for first in range(0, n, _BLOCK):  # a block of rows at a time: memory stays flat on long sheets
             block = frame.iloc[first:first + _BLOCK]
-            values = [cell_values(block.iloc[:, c], col.kind) for c, col in enumerate(cols)]
+            values = ([v[first:first + _BLOCK] for v in table.values] if table.values is not None else
+                      [cell_values(block.iloc[:, c], col.kind) for c, col in enumerate(cols)])
             used = [c for c, v in enumerate(values) if v.count(None) < len(v)]  # empty columns cost nothing
             for c in used:
                 cells[c] += len(values[c]) - values[c].count(None)
@@ -333,7 +337,7 @@ def _tall_rows(block: pd.DataFrame, wrapped: list[int], widths: list[float], *, 
     return {start + int(i): row_height(int(lines[i])) for i in np.flatnonzero(lines > 1)}
 
 
-def _width(col: Column, s: pd.Series) -> float:
+def column_width(col: Column, s: pd.Series) -> float:
     """A width from the text (the first rows'): the header may wrap between its words, a value shows whole up to
     60 characters."""
     least = header_width(col.header)

@@ -27,8 +27,9 @@ from ...plan.planning import (
 from ...plan.staging import STATUS_LABELS as FILE_STATUS
 from ...plan.staging import StagingResult
 from ...settings.planning import WEEKDAY_NAMES, PlanSettings
+from ..cells import cell_values
 from ..print_layout import fitting_width
-from ..xlsx import Column, Table
+from ..xlsx import Column, Table, column_width
 from .layout import CASE_SHEET, W
 
 # A sheet per batch is for printing one batch alone; past this many the workbook gets unwieldy (tabs, size), and
@@ -151,9 +152,12 @@ def batch_print_sheets(cases_table: Table, cases: pd.DataFrame, plan: Plan | Non
     if plan is None or PLAN_BATCH not in cases or not cases[PLAN_BATCH].notna().any():
         return BatchPrint([], [])
     printed = cases_table.print_columns or len(cases_table.columns)
-    columns = [dataclasses.replace(col, comment="", choices=(), date_entry=False)
-               for col in cases_table.columns[:printed]]
     frame = cases_table.frame.iloc[:, :printed]
+    # the widths and cell values of the Sager columns, worked out once for all the batch sheets
+    columns = [dataclasses.replace(col, comment="", choices=(), date_entry=False,
+                                   width=col.width or column_width(col, frame.iloc[:, c]))
+               for c, col in enumerate(cases_table.columns[:printed])]
+    converted = [list(cell_values(frame.iloc[:, c], col.kind)) for c, col in enumerate(columns)]
     where = cases.set_index(C.case_id)[[PLAN_BATCH, PLAN_POSITION]].reindex(frame.iloc[:, 0].to_numpy())
     batch_of = where[PLAN_BATCH].astype("Float64").to_numpy(dtype=float, na_value=np.nan)  # NaN: not planned
     position = where[PLAN_POSITION].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
@@ -170,9 +174,10 @@ def batch_print_sheets(cases_table: Table, cases: pd.DataFrame, plan: Plan | Non
     tables = []
     for b in open_batches[:MAX_BATCH_SHEETS]:
         mine = np.flatnonzero(batch_of == b)
-        rows = frame.iloc[mine[np.argsort(position[mine], kind="stable")]]
-        tables.append(Table(f"Batch {b:0{width}d}", columns, rows.reset_index(drop=True), print_columns=printed,
-                            page_header=_page_header(plan, b, width, batch_name), protected=True, filters=False))
+        order = mine[np.argsort(position[mine], kind="stable")]
+        tables.append(Table(f"Batch {b:0{width}d}", columns, frame.iloc[order].reset_index(drop=True),
+                            print_columns=printed, page_header=_page_header(plan, b, width, batch_name),
+                            protected=True, filters=False, values=[[v[i] for i in order] for v in converted]))
     return BatchPrint(tables, [_overview(tables, numbers, open_batches, printed, width)])
 
 
