@@ -135,6 +135,7 @@ def render_docx(title: str, blocks: list[Block], path: Path, *, created: dt.date
     from docx import Document
     from docx.enum.text import WD_ALIGN_PARAGRAPH
     from docx.shared import Cm
+    from docx.table import _Cell
 
     doc = Document()
     props = doc.core_properties
@@ -167,12 +168,17 @@ def render_docx(title: str, blocks: list[Block], path: Path, *, created: dt.date
             for i, h in enumerate(b.header):
                 cell = table.rows[0].cells[i]
                 cell.paragraphs[0].add_run(h).bold = True
-            for row in b.rows:
-                cells = table.add_row().cells
+            grid = [col.w for col in table._tbl.tblGrid.gridCol_lst]
+            for row in b.rows:  # as Table.add_row().cells does, without finding every cell of the table per row
+                tr = table._tbl.add_tr()
                 for i, value in enumerate(row):
-                    cells[i].paragraphs[0].add_run(value)
+                    tc = tr.add_tc()
+                    if grid[i] is not None:
+                        tc.width = grid[i]
+                    cell = _Cell(tc, table)
+                    cell.paragraphs[0].add_run(value)
                     if i in b.right:
-                        cells[i].paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.RIGHT
+                        cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.RIGHT
             text_width = section.page_width - section.left_margin - section.right_margin
             widths = column_weights(b)
             for i, column in enumerate(table.columns):
