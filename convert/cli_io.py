@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import click
 
 from .errors import OutputError
-from .privacy import scrub_cpr_text
+from .privacy import console_text
 
 if TYPE_CHECKING:
     from .settings.batch import Config
@@ -49,16 +49,7 @@ def say(text: str, *, err: bool = False) -> None:
     """Every line the tool prints: a CPR-shaped number never reaches the console in full, and a character the
     console cannot show (a Latin-1 terminal, a Windows console redirected to a file in its ANSI code page) is
     replaced, never a crash after the outputs are written."""
-    text = scrub_cpr_text(text)
-    stream = sys.stderr if err else sys.stdout
-    encoding = getattr(stream, "encoding", None) or "utf-8"
-    try:
-        text.encode(encoding)
-    except UnicodeEncodeError:
-        text = text.encode(encoding, "replace").decode(encoding)
-    except LookupError:
-        pass
-    click.echo(text, err=err)
+    click.echo(console_text(text, sys.stderr if err else sys.stdout), err=err)
 
 
 class NoticeHandler(logging.Handler):

@@ -86,3 +86,17 @@ def remove_name(text: str, name: str, replacement: str) -> str:
         return "".join(out) + ("" if out[-1] == replacement else possessive)
 
     return _WORD.sub(one, text)
+
+
+def console_text(text: str, stream: object) -> str:
+    """A line as it may reach a console: CPR-shaped numbers masked, and a character the console cannot show (a
+    Latin-1 terminal, a Windows console redirected to a file in its ANSI code page) replaced, never a crash."""
+    text = scrub_cpr_text(text)
+    encoding = getattr(stream, "encoding", None) or "utf-8"
+    try:
+        text.encode(encoding)
+    except UnicodeEncodeError:
+        text = text.encode(encoding, "replace").decode(encoding)
+    except LookupError:
+        pass
+    return text

@@ -112,18 +112,10 @@ class StageClock:
     def _write(self, text: str) -> None:
         """Progress names stages and input files: a CPR in a file name is masked as on every console line, and a
         character the console cannot show is replaced."""
-        from .privacy import scrub_cpr_text
+        from .privacy import console_text
 
         assert self.stream is not None
-        text = scrub_cpr_text(text)
-        encoding = getattr(self.stream, "encoding", None) or "utf-8"
-        try:
-            text.encode(encoding)
-        except UnicodeEncodeError:
-            text = text.encode(encoding, "replace").decode(encoding)
-        except LookupError:
-            pass
-        self.stream.write(text)
+        self.stream.write(console_text(text, self.stream))
         self.stream.flush()
 
     def _clear(self) -> None:

@@ -16,13 +16,12 @@ import pyarrow.compute as pc
 
 from schemas.batch import LEDGER_COLUMNS, LedgerRow
 
-from ..errors import ConfigError, InputError
 from ..progress import stage
 from ..settings.inputs import InputSpec
 from .files import is_xlsx, read_export_bytes, sha256_bytes
-from .headers import known_headers, normalise_header
+from .header_row import find_header
 from .records import Records
-from .text import HEADER_SCAN_ROWS, csv_records
+from .text import csv_records
 from .xlsx import check_formula_results, xlsx_records
 
 SOURCE_FILE, SOURCE_ROW = LedgerRow.source_file, LedgerRow.source_row
@@ -68,25 +67,6 @@ def read_input(spec: InputSpec) -> RawTable:
     table.meta["sha256"] = sha256_bytes(data)
     table.meta["size_bytes"] = len(data)
     return table
-
-
-def find_header(spec: InputSpec, records: Records) -> int:
-    """Index into records of the header row: configured, else the first row most like a header."""
-    if not len(records):
-        raise InputError(f"{spec.name} indeholder ingen data")
-    if spec.header_row:
-        hit = np.flatnonzero(records.starts == spec.header_row)
-        if len(hit):
-            return int(hit[0])
-        raise ConfigError(f"input.{spec.table}.header_row = {spec.header_row}, men den række er tom eller findes ikke "
-                          f"i {spec.name}")
-    known = known_headers(spec)
-    best_i, best_hits = 0, 0
-    for i, row in enumerate(records.fields.slice(0, HEADER_SCAN_ROWS).to_pylist()):
-        hits = sum(1 for c in row if normalise_header(c) in known)
-        if hits > best_hits:
-            best_i, best_hits = i, hits
-    return best_i
 
 
 def build_table(spec: InputSpec, records: Records, meta: dict[str, object], *, pad_short_rows: bool = False

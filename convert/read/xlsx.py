@@ -22,6 +22,7 @@ from schemas import FieldSpec
 
 from ..errors import ConfigError, InputError
 from ..settings.inputs import InputSpec
+from .header_row import find_header
 from .headers import known_headers, normalise_header
 from .records import LISTS, Records
 from .text import HEADER_SCAN_ROWS, first_few
@@ -163,8 +164,6 @@ def _header_to_used_width(spec: InputSpec, records: Records, width: int) -> Reco
     """The header row padded to the sheet's used width, as Excel shows it: a value right of the last header is then
     data under a blank header (said, not used) like any other, never a line longer than its header. Only that row
     is padded: a stray far cell costs one row of blanks, not one per row."""
-    from .table import find_header  # table imports this module
-
     if not len(records):
         return records
     h = find_header(spec, records)  # padding adds only blank cells: the same row is found again
