@@ -169,7 +169,7 @@ def run(config: Config, out_dir: Path | None = None, *, documents_folder: Path |
     """
     from .plan.staging import plan_staging
     from .pseudonymise import check_output_folder, pseudonymise_batch
-    from .rerun import carry_over, load_previous, team_edits_of
+    from .rerun import carry_over, start_previous, team_edits_of, wait_previous
     from .write.documents import copy_staged_files
     from .write.output_set import recover_folder
     from .write.outputs import write_outputs
@@ -179,8 +179,10 @@ def run(config: Config, out_dir: Path | None = None, *, documents_folder: Path |
     check_output_folder_path(folder)  # a file, a symlink loop, a name too long: said before the work, exit 4
     recovered = recover_folder(folder)  # an interrupted earlier run is finished before anything here is read
     check_output_folder(folder, pseudonymised=pseudonymise_key is not None)
-    previous = load_previous(folder, force=force) if pseudonymise_key is None else None  # fails before the work
+    # a worksheet gone or open in Excel fails before the work; reading it overlaps reading the exports
+    pending = start_previous(folder, force=force) if pseudonymise_key is None else None
     batch = build_batch(config)                                                             # read … plan
+    previous = wait_previous(pending)
     if pseudonymise_key is None:
         source = documents_folder or config.planning.documents_folder
         if source is not None:  # never for a pseudonymised share: the files themselves are personal data
@@ -195,5 +197,5 @@ def run(config: Config, out_dir: Path | None = None, *, documents_folder: Path |
     if batch.staging is not None:
         batch = replace(batch, staging=copy_staged_files(batch.staging))                   # write: document files
     written = write_outputs(batch, folder, started=started,  # write: the output set
-                            worksheet_checked=pseudonymise_key is None)  # load_previous read it (or --force)
+                            worksheet_checked=pseudonymise_key is None)  # wait_previous read it (or --force)
     return batch, written

@@ -64,22 +64,63 @@ class PreviousWorksheet:
 @stage("previous", "Læser det forrige konverteringsark")
 def load_previous(folder: Path, *, force: bool = False) -> PreviousWorksheet | None:
     """The worksheet already in `folder`, or None. Refuses one that is open or unreadable (unless `force`)."""
+    return start_previous(folder, force=force).result()
+
+
+class PendingWorksheet:
+    """The previous worksheet, being read in a background thread while the exports are read and converted
+    (python-calamine parses the sheet XML without holding the GIL). `result()` waits for it and raises what
+    reading it raised, as reading it in the main thread would have."""
+
+    def __init__(self, read: Callable[[], PreviousWorksheet | None]) -> None:
+        import threading
+
+        self._value: PreviousWorksheet | None = None
+        self._error: BaseException | None = None
+
+        def work() -> None:
+            try:
+                self._value = read()
+            except BaseException as exc:  # noqa: BLE001 – handed to the main thread by result()
+                self._error = exc
+
+        self._thread = threading.Thread(target=work, name="kp-convert-previous-worksheet", daemon=True)
+        self._thread.start()
+
+    def result(self) -> PreviousWorksheet | None:
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self._value
+
+
+def start_previous(folder: Path, *, force: bool = False) -> PendingWorksheet:
+    """`load_previous`, with what is quick checked now (a worksheet gone, a lock file: refused before any work)
+    and the reading itself started in the background."""
     path = Path(folder) / WORKSHEET_NAME
     if not path.exists():
         if not force:
             _refuse_lost_worksheet(Path(folder))
-        return None
+        return PendingWorksheet(lambda: None)
     if force:
-        try:
-            return dataclasses.replace(read_previous_worksheet(path), discarded=True)
-        except (InputError, OutputError):  # unreadable: nothing to count, it is overwritten as asked
-            return PreviousWorksheet(path, empty_rows(), discarded=True)
+        def discarded() -> PreviousWorksheet:
+            try:
+                return dataclasses.replace(read_previous_worksheet(path), discarded=True)
+            except (InputError, OutputError):  # unreadable: nothing to count, it is overwritten as asked
+                return PreviousWorksheet(path, empty_rows(), discarded=True)
+        return PendingWorksheet(discarded)
     lock = open_lock(path)
     if lock is not None:
         raise OutputError(f"{path.name} ser ud til at være åben i Excel eller LibreOffice (låsefilen {lock.name} "
                           f"findes i {path.parent}) – luk arket og kør igen",
                           hint="er arket lukket, og findes låsefilen stadig, så slet låsefilen")
-    return read_previous_worksheet(path)
+    return PendingWorksheet(lambda: read_previous_worksheet(path))
+
+
+@stage("previous", "Læser det forrige konverteringsark")
+def wait_previous(pending: PendingWorksheet | None) -> PreviousWorksheet | None:
+    """The previous worksheet read in the background (the time it is still waited for, after the exports)."""
+    return pending.result() if pending is not None else None
 
 
 def _refuse_lost_worksheet(folder: Path) -> None:
