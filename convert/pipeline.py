@@ -190,6 +190,7 @@ def run(config: Config, out_dir: Path | None = None, *, documents_folder: Path |
         batch = carry_over(batch, previous)                                                 # re-run
         if previous is not None and not previous.discarded:
             batch = team_edits_of(batch, previous)  # tool cells the team changed: kept, and said
+        del pending, previous  # every cell of the old sheet as a Python object: let go before the writing
     else:
         batch = pseudonymise_batch(batch, pseudonymise_key)
     if recovered:
