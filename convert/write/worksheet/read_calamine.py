@@ -13,7 +13,6 @@ cell, which openpyxl reports as a cell and calamine does not) is not read; it ho
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import io
 import zipfile
 from collections.abc import Sequence
@@ -24,7 +23,7 @@ import pandas as pd
 from ...errors import InputError
 from ...read.headers import normalise_header
 from ...read.xlsx import cell_text
-from .layout import CASE_ID, CASE_SHEET, is_part_of
+from .layout import CASE_ID, CASE_SHEET
 from .rows import (
     HEADER_SCAN_ROWS,
     ROW,
@@ -32,10 +31,8 @@ from .rows import (
     WorksheetRows,
     case_key,
     column_names,
-    empty_rows,
     filled,
-    locked_or_refused,
-    with_formulas,
+    read_with,
 )
 
 _CASE_ID_KEY = normalise_header(CASE_ID)
@@ -43,41 +40,29 @@ _EXACT_INT = 2**53  # openpyxl reads a number written without a decimal point as
 
 
 def read_worksheet_calamine(path: Path, *, sheets: tuple[str, ...] = (CASE_SHEET,), hint: str | None = None
-                        ) -> WorksheetRows:
+                            ) -> WorksheetRows:
     """`read_openpyxl.read_worksheet_openpyxl` with calamine: the same sheets, rows, columns, values and errors."""
-    from python_calamine import CalamineWorkbook  # heavy: only when a worksheet is read
+    return read_with(_CalamineBook, path, sheets, hint)
 
-    name = path.name
-    try:
-        data = Path(path).read_bytes()
+
+class _CalamineBook:
+    def __init__(self, data: bytes) -> None:
+        from python_calamine import CalamineWorkbook  # heavy: only when a worksheet is read
+
         zipfile.ZipFile(io.BytesIO(data)).close()  # not a zip at all: said as openpyxl says it (BadZipFile)
-        wb = CalamineWorkbook.from_filelike(io.BytesIO(data))
-    except PermissionError as exc:
-        raise locked_or_refused(name, path, exc) from None
-    except FileNotFoundError:
-        raise InputError(f"Konverteringsarket findes ikke: {path}", hint=hint) from None
-    except Exception as exc:  # noqa: BLE001 – calamine raises its own kinds (and OSError) on a damaged file
-        raise InputError(f"Konverteringsarket {path} kan ikke læses – filen er beskadiget eller ikke et regneark "
-                         f"({type(exc).__name__})", hint=hint) from None
-    try:
-        names = list(wb.sheet_names)
-        if not any(is_part_of(n, CASE_SHEET) for n in names):
-            raise InputError(f"{name} har intet ark '{CASE_SHEET}' (arkene hedder: {', '.join(names)})", hint=hint)
-        wanted = [n for n in names if any(is_part_of(n, s) for s in sheets)]
-        parts, columns = [], {}
-        notes: list[str] = []
-        for sheet in wanted:
-            try:
-                values = wb.get_sheet_by_name(sheet).to_python(skip_empty_area=False)  # row 0 is Excel's row 1
-            except Exception as exc:  # noqa: BLE001 – a damaged sheet inside a readable zip
-                raise InputError(f"Konverteringsarket {path}, ark '{sheet}', kan ikke læses – filen er beskadiget "
-                                 f"({type(exc).__name__})", hint=hint) from None
-            frame, columns[sheet] = _sheet_rows(values, sheet, name, hint)
-            parts.append(with_formulas(data, sheet, frame, columns[sheet], notes))
-    finally:
-        wb.close()
-    rows = pd.concat(parts, ignore_index=True) if parts else empty_rows()
-    return WorksheetRows(Path(path), hashlib.sha256(data).hexdigest(), wanted, rows, columns, notes)
+        self.book = CalamineWorkbook.from_filelike(io.BytesIO(data))
+        self.names = list(self.book.sheet_names)
+
+    def rows(self, sheet: str, name: str, hint: str | None) -> tuple[pd.DataFrame, dict[str, int]]:
+        try:
+            values = self.book.get_sheet_by_name(sheet).to_python(skip_empty_area=False)  # row 0 is Excel's row 1
+        except Exception as exc:  # noqa: BLE001 – a damaged sheet inside a readable zip
+            raise InputError(f"Konverteringsarket {name}, ark '{sheet}', kan ikke læses – filen er beskadiget "
+                             f"({type(exc).__name__})", hint=hint) from None
+        return _sheet_rows(values, sheet, name, hint)
+
+    def close(self) -> None:
+        self.book.close()
 
 
 def _sheet_rows(values: Sequence[Sequence[object]], title: str, name: str, hint: str | None

@@ -7,7 +7,6 @@ file ever read differently with calamine).
 
 from __future__ import annotations
 
-import hashlib
 import io
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -17,7 +16,7 @@ import pandas as pd
 from ...errors import InputError
 from ...read.headers import normalise_header
 from ...read.xlsx import cell_text
-from .layout import CASE_ID, CASE_SHEET, is_part_of
+from .layout import CASE_ID, CASE_SHEET
 from .rows import (
     HEADER_SCAN_ROWS,
     ROW,
@@ -25,10 +24,8 @@ from .rows import (
     WorksheetRows,
     case_key,
     column_names,
-    empty_rows,
     filled,
-    locked_or_refused,
-    with_formulas,
+    read_with,
 )
 
 if TYPE_CHECKING:  # openpyxl is imported where used
@@ -36,37 +33,25 @@ if TYPE_CHECKING:  # openpyxl is imported where used
 
 
 def read_worksheet_openpyxl(path: Path, *, sheets: tuple[str, ...] = (CASE_SHEET,), hint: str | None = None
-                   ) -> WorksheetRows:
+                            ) -> WorksheetRows:
     """Read `sheets` (each with its continuations) of the worksheet at `path`. Raises InputError when the file is
     not a readable workbook, has no `Sager` sheet, or a sheet has no 'ESDH-sagsnr.' header; OutputError when
     another program holds it locked. `hint` tells the user what to do (it differs between commands)."""
-    import openpyxl  # heavy: only when a worksheet is read
+    return read_with(_OpenpyxlBook, path, sheets, hint)
 
-    name = path.name
-    try:
-        data = Path(path).read_bytes()
-        wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except PermissionError as exc:
-        raise locked_or_refused(name, path, exc) from None
-    except FileNotFoundError:
-        raise InputError(f"Konverteringsarket findes ikke: {path}", hint=hint) from None
-    except Exception as exc:  # noqa: BLE001 – openpyxl raises many kinds on a damaged file
-        raise InputError(f"Konverteringsarket {path} kan ikke læses – filen er beskadiget eller ikke et regneark "
-                         f"({type(exc).__name__})", hint=hint) from None
-    try:
-        names = list(wb.sheetnames)
-        if not any(is_part_of(n, CASE_SHEET) for n in names):
-            raise InputError(f"{name} har intet ark '{CASE_SHEET}' (arkene hedder: {', '.join(names)})", hint=hint)
-        wanted = [n for n in names if any(is_part_of(n, s) for s in sheets)]
-        parts, columns = [], {}
-        notes: list[str] = []
-        for sheet in wanted:
-            frame, columns[sheet] = _read_sheet(wb[sheet], name, hint)
-            parts.append(with_formulas(data, sheet, frame, columns[sheet], notes))
-    finally:
-        wb.close()
-    rows = pd.concat(parts, ignore_index=True) if parts else empty_rows()
-    return WorksheetRows(Path(path), hashlib.sha256(data).hexdigest(), wanted, rows, columns, notes)
+
+class _OpenpyxlBook:
+    def __init__(self, data: bytes) -> None:
+        import openpyxl  # heavy: only when a worksheet is read
+
+        self.book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        self.names = list(self.book.sheetnames)
+
+    def rows(self, sheet: str, name: str, hint: str | None) -> tuple[pd.DataFrame, dict[str, int]]:
+        return _read_sheet(self.book[sheet], name, hint)
+
+    def close(self) -> None:
+        self.book.close()
 
 
 def _read_sheet(ws: Worksheet, name: str, hint: str | None) -> tuple[pd.DataFrame, dict[str, int]]:

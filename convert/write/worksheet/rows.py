@@ -8,16 +8,19 @@ Excel row), so an update can write back into the same cell.
 
 from __future__ import annotations
 
+import hashlib
 import io
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 import pandas as pd
 
-from ...errors import OutputError
+from ...errors import InputError, OutputError
 from ...read.headers import normalise_header
 from ...read.xlsx import cell_text, formula_cells, sheet_part
-from .layout import CASE_ID, CHECKLIST_HEADERS, CONTEXT, REASON, W
+from .layout import CASE_ID, CASE_SHEET, CHECKLIST_HEADERS, CONTEXT, REASON, W, is_part_of
 
 SHEET, ROW = "_sheet", "_row"  # where a row was read
 HEADER_SCAN_ROWS = 10
@@ -35,6 +38,47 @@ class WorksheetRows:
     rows: pd.DataFrame  # SHEET, ROW, CASE_ID (text, "" when blank), then one column per header (values as typed)
     columns: dict[str, dict[str, int]] = field(default_factory=dict)  # sheet -> header -> column (1-based)
     notes: list[str] = field(default_factory=list)  # what was read differently from what the sheet shows (formulas)
+
+
+class Book(Protocol):
+    """A workbook as an engine opened it: its sheet names, one sheet's rows, closing it."""
+
+    names: list[str]
+
+    def rows(self, sheet: str, name: str, hint: str | None) -> tuple[pd.DataFrame, dict[str, int]]: ...
+
+    def close(self) -> None: ...
+
+
+def read_with(open_book: Callable[[bytes], Book], path: Path, sheets: tuple[str, ...], hint: str | None
+              ) -> WorksheetRows:
+    """What both engines do alike: the file's bytes, the errors said the same way, the sheets chosen by name (each
+    with its continuations), the team's formulas (`with_formulas`), the rows of every sheet in one frame."""
+    name = path.name
+    try:
+        data = Path(path).read_bytes()
+        book = open_book(data)
+    except PermissionError as exc:
+        raise locked_or_refused(name, path, exc) from None
+    except FileNotFoundError:
+        raise InputError(f"Konverteringsarket findes ikke: {path}", hint=hint) from None
+    except Exception as exc:  # noqa: BLE001 – the engines raise many kinds (and OSError) on a damaged file
+        raise InputError(f"Konverteringsarket {path} kan ikke læses – filen er beskadiget eller ikke et regneark "
+                         f"({type(exc).__name__})", hint=hint) from None
+    try:
+        names = book.names
+        if not any(is_part_of(n, CASE_SHEET) for n in names):
+            raise InputError(f"{name} har intet ark '{CASE_SHEET}' (arkene hedder: {', '.join(names)})", hint=hint)
+        wanted = [n for n in names if any(is_part_of(n, s) for s in sheets)]
+        parts, columns = [], {}
+        notes: list[str] = []
+        for sheet in wanted:
+            frame, columns[sheet] = book.rows(sheet, name, hint)
+            parts.append(with_formulas(data, sheet, frame, columns[sheet], notes))
+    finally:
+        book.close()
+    rows = pd.concat(parts, ignore_index=True) if parts else empty_rows()
+    return WorksheetRows(Path(path), hashlib.sha256(data).hexdigest(), wanted, rows, columns, notes)
 
 
 def locked_or_refused(name: str, path: Path, exc: PermissionError) -> OutputError:
