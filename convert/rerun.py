@@ -38,8 +38,8 @@ from .write.worksheet.layout import (
     is_part_of,
     open_lock,
 )
-from .write.worksheet.read import ROW, SHEET, empty_rows, filled, read_worksheet
-from .write.worksheet.write import case_table
+from .write.worksheet.read import ROW, SHEET, OpenedWorksheet, empty_rows, filled, open_worksheet
+from .write.worksheet.write import case_headers, case_table
 from .write.xlsx import Column, Table
 
 _TEXT_ENTRY = {c.header for c in CHECKLIST if c.kind == "text"}
@@ -68,19 +68,23 @@ def load_previous(folder: Path, *, force: bool = False) -> PreviousWorksheet | N
 
 
 class PendingWorksheet:
-    """The previous worksheet, being read in a background thread while the exports are read and converted
-    (python-calamine parses the sheet XML without holding the GIL). `result()` waits for it and raises what
-    reading it raised, as reading it in the main thread would have."""
+    """The previous worksheet, opened in a background thread while the exports are read and converted: the file
+    read, unzipped and its sheets parsed by python-calamine, which does not hold the interpreter while it parses.
+    `result()` waits for that and then turns the cells into rows in the calling thread – Python work that, done in
+    the background, would only compete with the main thread for the interpreter. It raises what reading the
+    worksheet raised, as reading it in the main thread would have."""
 
-    def __init__(self, read: Callable[[], PreviousWorksheet | None]) -> None:
+    def __init__(self, opening: Callable[[], OpenedWorksheet | None],
+                 finishing: Callable[[OpenedWorksheet | None], PreviousWorksheet | None]) -> None:
         import threading
 
-        self._value: PreviousWorksheet | None = None
+        self._opened: OpenedWorksheet | None = None
         self._error: BaseException | None = None
+        self._finishing = finishing
 
         def work() -> None:
             try:
-                self._value = read()
+                self._opened = opening()
             except BaseException as exc:  # noqa: BLE001 – handed to the main thread by result()
                 self._error = exc
 
@@ -91,35 +95,45 @@ class PendingWorksheet:
         self._thread.join()
         if self._error is not None:
             raise self._error
-        return self._value
+        opened, self._opened = self._opened, None
+        return self._finishing(opened)
 
 
 def start_previous(folder: Path, *, force: bool = False) -> PendingWorksheet:
     """`load_previous`, with what is quick checked now (a worksheet gone, a lock file: refused before any work)
-    and the reading itself started in the background."""
+    and the opening itself started in the background."""
     path = Path(folder) / WORKSHEET_NAME
     if not path.exists():
         if not force:
             _refuse_lost_worksheet(Path(folder))
-        return PendingWorksheet(lambda: None)
+        return PendingWorksheet(lambda: None, lambda opened: None)
     if force:
-        def discarded() -> PreviousWorksheet:
+        def opened_if_readable() -> OpenedWorksheet | None:
             try:
-                return dataclasses.replace(read_previous_worksheet(path), discarded=True)
+                return open_previous(path)
             except (InputError, OutputError):  # unreadable: nothing to count, it is overwritten as asked
-                return PreviousWorksheet(path, empty_rows(), discarded=True)
-        return PendingWorksheet(discarded)
+                return None
+
+        def discarded(opened: OpenedWorksheet | None) -> PreviousWorksheet:
+            try:
+                if opened is not None:
+                    return dataclasses.replace(previous_from(opened), discarded=True)
+            except (InputError, OutputError):
+                pass
+            return PreviousWorksheet(path, empty_rows(), discarded=True)
+        return PendingWorksheet(opened_if_readable, discarded)
     lock = open_lock(path)
     if lock is not None:
         raise OutputError(f"{path.name} ser ud til at være åben i Excel eller LibreOffice (låsefilen {lock.name} "
                           f"findes i {path.parent}) – luk arket og kør igen",
                           hint="er arket lukket, og findes låsefilen stadig, så slet låsefilen")
-    return PendingWorksheet(lambda: read_previous_worksheet(path))
+    return PendingWorksheet(lambda: open_previous(path), lambda opened: previous_from(opened) if opened else None)
 
 
 @stage("previous", "Læser det forrige konverteringsark")
 def wait_previous(pending: PendingWorksheet | None) -> PreviousWorksheet | None:
-    """The previous worksheet read in the background (the time it is still waited for, after the exports)."""
+    """The previous worksheet opened in the background, turned into rows now (the time it is still waited for
+    after the exports, and the turning)."""
     return pending.result() if pending is not None else None
 
 
@@ -141,9 +155,20 @@ def _refuse_lost_worksheet(folder: Path) -> None:
 
 def read_previous_worksheet(path: Path) -> PreviousWorksheet:
     """The Sager sheets and 'Udgåede sager' of the worksheet: the team's entries are carried from them."""
-    sheet = read_worksheet(path, sheets=(CASE_SHEET, LEFT_SHEET, FINGERPRINT_SHEET), hint=_FORCE_HINT)
+    return previous_from(open_previous(path))
+
+
+def open_previous(path: Path) -> OpenedWorksheet:
+    """The worksheet opened, the sheets a re-run reads parsed (`previous_from` reads them)."""
+    return open_worksheet(path, sheets=(CASE_SHEET, LEFT_SHEET, FINGERPRINT_SHEET), hint=_FORCE_HINT)
+
+
+def previous_from(opened: OpenedWorksheet) -> PreviousWorksheet:
+    """The opened worksheet's rows: the team's sheets apart from the tool's hidden fingerprints."""
+    path = opened.path
+    sheet = opened.read()
     rows, notes = sheet.rows, tuple(sheet.notes)
-    own = rows[SHEET].map(lambda name: is_part_of(str(name), FINGERPRINT_SHEET)).astype(bool)
+    own = _on_sheet(rows, FINGERPRINT_SHEET)
     if not own.any():
         return PreviousWorksheet(path, rows, notes=notes)
     prints = rows[own].dropna(axis=1, how="all")
@@ -151,6 +176,12 @@ def read_previous_worksheet(path: Path) -> PreviousWorksheet:
     hidden_only = [c for c in prints.columns if c not in (SHEET, ROW, CASE_ID) and sheets[c].isna().all()]
     return PreviousWorksheet(path, sheets.drop(columns=hidden_only).reset_index(drop=True), fingerprints=prints,
                              notes=notes)
+
+
+def _on_sheet(rows: pd.DataFrame, sheet: str) -> pd.Series:
+    """The rows read from `sheet` or its numbered continuations (each sheet name looked at once)."""
+    names = rows[SHEET].astype(str)
+    return names.isin([n for n in names.unique() if is_part_of(n, sheet)])
 
 
 def read_checklist(path: Path | str, *, include_left: bool = False) -> pd.DataFrame:
@@ -295,12 +326,11 @@ def carry_over(batch: Batch, previous: PreviousWorksheet | None) -> Batch:
     if previous is None:
         return batch
     rows = previous.rows
-    tool = {normalise_header(c.header) for c in case_table(batch).columns} | {normalise_header(h) for h in CONTEXT}
-    tool |= {normalise_header(h) for h in (CASE_ID, REASON)}
+    tool = {normalise_header(h) for h in (*case_headers(batch), *CONTEXT, CASE_ID, REASON)}
     entry_cols = [h for h in CHECKLIST_HEADERS if h in rows.columns]
     entry_cols += [h for h in rows.columns if h not in (SHEET, ROW, *entry_cols) and normalise_header(h) not in tool]
-    rows = _normalise(rows.reindex(columns=[SHEET, ROW, CASE_ID, *CONTEXT, REASON, *entry_cols]), entry_cols)
-    has_entry = rows[entry_cols].map(filled).any(axis=1) if entry_cols else pd.Series(False, index=rows.index)
+    rows = rows.reindex(columns=[SHEET, ROW, CASE_ID, *CONTEXT, REASON, *entry_cols])
+    has_entry = _has_entry(rows, entry_cols)
     if previous.discarded:
         extension = RerunReport(previous.path.name, forced=True, discarded=int(has_entry.sum()))
         return dataclasses.replace(batch, extensions=(*batch.extensions, extension))
@@ -308,7 +338,7 @@ def carry_over(batch: Batch, previous: PreviousWorksheet | None) -> Batch:
     on_left_sheet = rows[SHEET] == LEFT_SHEET
     new_ids = set(batch.cases[C.case_id])
     old_ids = set(rows.loc[~on_left_sheet & rows[CASE_ID].ne(""), CASE_ID])
-    entries = rows[has_entry].sort_values([SHEET, ROW], key=lambda s: s.eq(LEFT_SHEET) if s.name == SHEET else s,
+    entries = _normalise(rows[has_entry], entry_cols).sort_values([SHEET, ROW], key=lambda s: s.eq(LEFT_SHEET) if s.name == SHEET else s,
                                           kind="stable")  # the Sager sheet wins over Udgåede sager
     keyed = entries[entries[CASE_ID].ne("")]
     signature = pd.Series(["|".join(map(repr, v)) for v in keyed[entry_cols].itertuples(index=False)],
@@ -324,11 +354,11 @@ def carry_over(batch: Batch, previous: PreviousWorksheet | None) -> Batch:
         + CASE_ID)})
 
     carried = winners[winners[CASE_ID].isin(new_ids)]
+    why = _why_not_converted(batch)
     gone = winners[~winners[CASE_ID].isin(new_ids)]
-    gone = gone.assign(**{REASON: gone[CASE_ID].map(_why_not_converted(batch))})
+    gone = gone.assign(**{REASON: gone[CASE_ID].map(why)})
     kept = pd.concat([gone.sort_values(CASE_ID, kind="stable"), conflicts, unkeyed], ignore_index=True)
     checklist = carried.set_index(CASE_ID)[entry_cols]
-    why = _why_not_converted(batch)
     returned = set(carried.loc[carried[SHEET].eq(LEFT_SHEET), CASE_ID]) - old_ids
     report = RerunReport(
         previous=previous.path.name,
@@ -341,6 +371,17 @@ def carry_over(batch: Batch, previous: PreviousWorksheet | None) -> Batch:
         notes=previous.notes,
     )
     return dataclasses.replace(batch, checklist=checklist, extensions=(*batch.extensions, report))
+
+
+def _has_entry(rows: pd.DataFrame, columns: list[str]) -> pd.Series:
+    """Rows with something typed in at least one of `columns` (`filled`: spaces alone are nothing). Only the
+    cells that hold a value are looked at one by one: most of a checklist is empty."""
+    found = pd.Series(False, index=rows.index)
+    for col in columns:
+        present = rows[col].notna()
+        if present.any():
+            found |= rows.loc[present, col].map(filled).astype(bool).reindex(rows.index, fill_value=False)
+    return found
 
 
 def _conflict_reason(rows: pd.DataFrame) -> pd.Series:
@@ -361,6 +402,6 @@ def team_edits_of(batch: Batch, previous: PreviousWorksheet) -> Batch:
     """The cells of the tool's columns in the previous Sager sheet that the team changed (`convert.team_edits`)."""
     from .team_edits import find_team_edits
 
-    on_cases = previous.rows[SHEET].map(lambda name: is_part_of(str(name), CASE_SHEET)).astype(bool)
+    on_cases = _on_sheet(previous.rows, CASE_SHEET)
     return find_team_edits(batch, case_table(batch, batch.checklist), previous.rows[on_cases],
                            previous.fingerprints)

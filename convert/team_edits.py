@@ -86,17 +86,18 @@ def find_team_edits(batch: Batch, cases: Table, previous_rows: pd.DataFrame,
     if found is None:
         extension = TeamEdits(_empty_edits(), unchecked=bool(len(previous_rows)))
         return dataclasses.replace(batch, extensions=(*batch.extensions, extension))
-    headers, prints = found
+    headers, printed, matrix = found
     previous = previous_rows[previous_rows[CASE_ID].ne("")].drop_duplicates(CASE_ID).set_index(CASE_ID)
-    known = previous.index.intersection(pd.Index(list(prints)))
-    stored = np.vstack([prints[c] for c in known]) if len(known) else np.zeros((0, len(headers)), np.uint32)
+    known = previous.index.intersection(printed)
+    stored = matrix[printed.get_indexer(known)]
+    previous = previous.loc[known]
     now_cols = {cases.columns[i].header: i for i in tool_columns(cases)}
     new_ids = pd.Index(cases.frame.iloc[:, 0].astype(str))
     parts, settled = [], 0
     for at, header in enumerate(headers):
         if header not in previous.columns:
             continue  # the team deleted the column: nothing typed in it to keep
-        team_values = previous.loc[known, header].tolist()
+        team_values = previous[header].tolist()
         changed = np.flatnonzero(column_hashes(team_values) != stored[:, at])
         if not len(changed):
             continue

@@ -12,12 +12,20 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
 
 from convert.write.cells import CELL_MAX, CUT_NOTE, cell_values, excel_serial, fit_text
-from convert.write.worksheet.fingerprints import FINGERPRINT_SHEET, cell_key, column_hashes
+from convert.write.worksheet.fingerprints import (
+    FINGERPRINT_HEADER,
+    FINGERPRINT_SHEET,
+    cell_key,
+    column_hashes,
+    read_fingerprints,
+)
+from convert.write.worksheet.layout import CASE_ID
 from tests.conftest import header_index, make_batch, run_batch, sheet_rows
 from tests.test_rerun import C1, C2, C3, SHEET, change_export
 
@@ -149,6 +157,7 @@ def test_libreoffice_resave_gives_no_false_edits_and_keeps_real_ones(tmp_path: P
     (1234.5, 1234.5),
     (12.0, 12),  # a whole number may come back as an int
     (0.1 + 0.2, 0.3),  # float noise within 6 decimals
+    (-0.0, 0),  # a negative zero is saved as 0
     ("Ring først", "Ring først "),  # trailing space
     ("a\nb", "a\r\nb"),  # line breaks as Windows saves them
     (None, ""),
@@ -162,6 +171,32 @@ def test_a_cell_reads_back_as_it_was_written(written: object, read_back: object)
 @pytest.mark.parametrize("a, b", [("1", 1), ("Ja", "Nej"), (None, "x"), (dt.datetime(2026, 1, 1), 46024)])
 def test_different_cells_differ(a: object, b: object) -> None:
     assert cell_key(a) != cell_key(b)
+
+
+@pytest.mark.parametrize("column", [
+    ["Ja", " Ja ", "Ja", None, "", "  "],  # text: described once per distinct value, spaces as cell_key says
+    [1, 1.0, True, np.True_, False, 0, 0.0],  # equal in Python, yet True and 1 are different cells
+    [dt.datetime(2026, 1, 1), dt.date(2026, 1, 1), pd.Timestamp(2026, 1, 1), 46023, "01-01-2026"],
+    [float("nan"), None, pd.NaT, pd.NA, "", 0.0, -0.0],  # every empty alike
+    ["a\r\nb", "a\nb", "b", 12.5, np.float64(12.5), np.int64(3), 3],
+    [["a list"], {"x": 1}, "x"],  # a value that is not hashable (never written by the tool)
+], ids=["text", "numbers-and-booleans", "dates", "empty", "mixed", "unhashable"])
+def test_a_cells_fingerprint_does_not_depend_on_its_column(column: list[object]) -> None:
+    """column_hashes describes each distinct value once: the result is what each cell gets on its own."""
+    assert column_hashes(column).tolist() == [int(column_hashes([v])[0]) for v in column]
+
+
+def test_a_damaged_fingerprint_row_is_left_out_and_the_others_read(tmp_path: Path) -> None:
+    headers = ["CPR-nr.", "Navn"]
+    rows = pd.DataFrame({CASE_ID: ["A", "B", "C", "A", ""],
+                         f"{FINGERPRINT_HEADER} {json.dumps(headers)}": [
+                             "0000000100000002", "zzzzzzzzzzzzzzzz", "00000003", "0000000a0000000b",
+                             "0000000500000006"]})
+    found = read_fingerprints(rows)
+    assert found is not None
+    columns, ids, matrix = found
+    assert columns == headers and ids.tolist() == ["A"]  # B not hex, C too short, the blank id left out
+    assert matrix.tolist() == [[10, 11]]  # A twice: the last row, as the sheet reads top to bottom
 
 
 # ---- Excel's calendar and cell size -----------------------------------------------------------------------------

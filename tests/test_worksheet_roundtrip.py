@@ -26,6 +26,7 @@ from convert.reconcile import update
 from convert.reconcile.update import CONFLICT, FILLED, UNCHANGED, fill_kp_numbers
 from convert.rerun import read_checklist
 from convert.write.worksheet.patch import Unsupported
+from convert.write.worksheet.read import READER_VARIABLE
 from convert.write.worksheet.read_calamine import read_worksheet_calamine as read_worksheet_fast
 from convert.write.worksheet.read_openpyxl import read_worksheet_openpyxl as read_worksheet
 from tests.conftest import kp_convert
@@ -128,12 +129,28 @@ def test_calamine_reads_every_cell_as_openpyxl_does(worksheets: dict[str, Path],
 def test_a_rerun_reads_the_same_entries_with_either_reader(worksheets: dict[str, Path], variant: str,
                                                            monkeypatch: pytest.MonkeyPatch) -> None:
     path = worksheets[variant]
-    monkeypatch.setattr(convert.rerun, "read_worksheet", read_worksheet)  # the old reader, openpyxl
+    monkeypatch.setenv(READER_VARIABLE, "openpyxl")  # the old reader
     old = read_checklist(path, include_left=True)
-    monkeypatch.setattr(convert.rerun, "read_worksheet", read_worksheet_fast)  # the one used, calamine
+    monkeypatch.delenv(READER_VARIABLE)  # the one used, calamine
     new = read_checklist(path, include_left=True)
     assert len(old) > 40
     pd.testing.assert_frame_equal(new, old)
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_a_rerun_reads_in_the_background_what_it_reads_in_one_go(worksheets: dict[str, Path], variant: str,
+                                                                 tmp_path: Path) -> None:
+    """The re-run opens the worksheet in a background thread and turns it into rows after the exports: the same
+    rows, notes and fingerprints as reading it in one go."""
+    folder = tmp_path / "out"
+    folder.mkdir()
+    shutil.copyfile(worksheets[variant], folder / "konverteringsark.xlsx")
+    at_once = convert.rerun.read_previous_worksheet(folder / "konverteringsark.xlsx")
+    background = convert.rerun.start_previous(folder).result()
+    assert background is not None and background.notes == at_once.notes
+    pd.testing.assert_frame_equal(background.rows, at_once.rows)
+    assert at_once.fingerprints is not None and background.fingerprints is not None
+    pd.testing.assert_frame_equal(background.fingerprints, at_once.fingerprints)
 
 
 # ---- updating -----------------------------------------------------------------------------------------------

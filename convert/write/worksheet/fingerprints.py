@@ -45,13 +45,41 @@ def cell_key(v: object) -> str:
         x = float(v)
         if x != x:
             return _BLANK
-        return "n:" + f"{x:.6f}".rstrip("0").rstrip(".")
+        text = f"{x:.6f}".rstrip("0").rstrip(".")
+        return "n:0" if text == "-0" else "n:" + text  # -0.0 (or -1e-9) is the 0 a spreadsheet saves
     return f"s:{str(v).strip()}"
 
 
 def column_hashes(values: Sequence[object]) -> np.ndarray:
-    """32-bit fingerprints of cells (uint32), vectorised. Each distinct value is described once (`cell_key`, looked up
-    by type and value, so 1, 1.0 and True stay apart); a text is described inline, as `cell_key` does."""
+    """32-bit fingerprints of cells (uint32), vectorised: the column is factorised (in C), each distinct value
+    described once by `cell_key` and hashed once. Values that compare equal but are described differently (True
+    and 1) never share a description: such a column is described value by value (`_hashes_each`)."""
+    if not len(values):
+        return np.zeros(0, dtype=np.uint32)
+    kinds = set(map(type, values))
+    if not kinds <= _FACTORISABLE or (kinds & _BOOLS and kinds & _NUMBERS):
+        return _hashes_each(values)
+    column = np.empty(len(values), dtype=object)
+    column[:] = values
+    codes, distinct = pd.factorize(column)  # None, NaN, NaT -> -1: described as empty, as cell_key does
+    keys = np.array([*((("s:" + t) if (t := v.replace("\r\n", "\n").strip()) else _BLANK) if type(v) is str
+                       else cell_key(v) for v in distinct.tolist()), _BLANK], dtype=object)  # text inline
+    return _hashed(keys, distinct=True)[codes]  # code -1 takes the last: the empty cell
+
+
+_NUMBERS = {int, float, np.int64, np.float64}
+_BOOLS = {bool, np.bool_}
+_FACTORISABLE = {str, type(None), dt.datetime, dt.date, pd.Timestamp, *_NUMBERS, *_BOOLS}
+
+
+def _hashed(keys: np.ndarray, *, distinct: bool = False) -> np.ndarray:
+    """SipHash of each described cell, cut to 32 bits (`distinct`: the keys are known to be different)."""
+    hashed = pd.util.hash_array(keys, encoding="utf8", hash_key=_HASH_KEY, categorize=not distinct)
+    return (hashed & np.uint64(0xFFFFFFFF)).astype(np.uint32)
+
+
+def _hashes_each(values: Sequence[object]) -> np.ndarray:
+    """`column_hashes` value by value: each distinct value looked up by type and value (1, 1.0 and True apart)."""
     memo: dict[tuple[type, object], str] = {}
 
     def described(v: object) -> str:
@@ -63,12 +91,7 @@ def column_hashes(values: Sequence[object]) -> np.ndarray:
         except TypeError:  # an unhashable value (never written by the tool): described as it is
             return cell_key(v)
 
-    keys = np.array([("s:" + t if (t := v.replace("\r\n", "\n").strip()) else _BLANK) if type(v) is str
-                     else described(v) for v in values], dtype=object)
-    if not len(keys):
-        return np.zeros(0, dtype=np.uint32)
-    hashed = pd.util.hash_array(keys, encoding="utf8", hash_key=_HASH_KEY, categorize=True)
-    return (hashed & np.uint64(0xFFFFFFFF)).astype(np.uint32)
+    return _hashed(np.array([described(v) for v in values], dtype=object))
 
 
 def tool_columns(table: Table) -> list[int]:
@@ -92,9 +115,10 @@ def fingerprint_table(cases: Table) -> Table:
                  filters=False)
 
 
-def read_fingerprints(rows: pd.DataFrame) -> tuple[list[str], dict[str, np.ndarray]] | None:
-    """(columns covered, case id -> uint32 per column) from the hidden sheet's rows as the worksheet reader read
-    them; None when the worksheet has none (made by an older version)."""
+def read_fingerprints(rows: pd.DataFrame) -> tuple[list[str], pd.Index, np.ndarray] | None:
+    """(columns covered, case ids, their fingerprints: one row of uint32 per case id, one column per covered
+    column) from the hidden sheet's rows as the worksheet reader read them; None when the worksheet has none
+    (made by an older version). A row that is not a whole fingerprint is left out; a case id twice: the last."""
     column = next((c for c in rows.columns if isinstance(c, str) and c.startswith(FINGERPRINT_HEADER + " ")), None)
     if column is None:
         return None
@@ -102,17 +126,28 @@ def read_fingerprints(rows: pd.DataFrame) -> tuple[list[str], dict[str, np.ndarr
         headers = [str(h) for h in json.loads(column[len(FINGERPRINT_HEADER) + 1:])]
     except ValueError:
         return None
-    prints: dict[str, np.ndarray] = {}
     width = 8 * len(headers)
+    ids, texts = [], []
     for case_id, text in zip(rows[CASE_ID], rows[column], strict=True):
         if isinstance(text, str) and len(text) == width and case_id:
-            try:
-                prints[case_id] = np.frombuffer(bytes.fromhex(text), dtype=">u4").astype(np.uint32)
-            except ValueError:
-                continue
-    return headers, prints
+            ids.append(case_id)
+            texts.append(text)
+    try:
+        raw = bytes.fromhex("".join(texts))  # every row at once
+    except ValueError:  # a damaged row: each row on its own, the damaged ones left out
+        whole = [(i, bytes.fromhex(t)) for i, t in zip(ids, texts, strict=True) if _is_hex(t)]
+        ids, raw = [i for i, _ in whole], b"".join(b for _, b in whole)
+    matrix = np.frombuffer(raw, dtype=">u4").astype(np.uint32).reshape(len(ids), len(headers))
+    last = ~pd.Index(ids).duplicated(keep="last")
+    return headers, pd.Index(ids)[last], matrix[last]
 
 
+def _is_hex(text: str) -> bool:
+    try:
+        bytes.fromhex(text)
+    except ValueError:
+        return False
+    return True
 
 
 def keep_team_values(cases: Table, edits: pd.DataFrame | None) -> Table:

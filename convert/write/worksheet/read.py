@@ -16,11 +16,12 @@ import os
 from pathlib import Path
 
 from .layout import CASE_SHEET
-from .read_calamine import read_worksheet_calamine
-from .read_openpyxl import read_worksheet_openpyxl
-from .rows import ROW, SHEET, WorksheetRows, case_key, empty_rows, filled
+from .read_calamine import open_worksheet_calamine
+from .read_openpyxl import open_worksheet_openpyxl
+from .rows import ROW, SHEET, OpenedWorksheet, WorksheetRows, case_key, empty_rows, filled
 
-__all__ = ["ROW", "SHEET", "WorksheetRows", "case_key", "empty_rows", "filled", "read_worksheet"]
+__all__ = ["ROW", "SHEET", "OpenedWorksheet", "WorksheetRows", "case_key", "empty_rows", "filled", "open_worksheet",
+           "read_worksheet"]
 READER_VARIABLE = "KP_CONVERT_WORKSHEET_READER"
 
 
@@ -29,6 +30,14 @@ def read_worksheet(path: Path, *, sheets: tuple[str, ...] = (CASE_SHEET,), hint:
     """Read `sheets` (each with its continuations) of the worksheet at `path`. Raises InputError when the file is
     not a readable workbook, has no `Sager` sheet, or a sheet has no 'ESDH-sagsnr.' header; OutputError when
     another program holds it locked. `hint` tells the user what to do (it differs between commands)."""
+    return open_worksheet(path, sheets=sheets, hint=hint).read()
+
+
+def open_worksheet(path: Path, *, sheets: tuple[str, ...] = (CASE_SHEET,), hint: str | None = None
+                   ) -> OpenedWorksheet:
+    """`read_worksheet` in two steps: this one (the file, unzipping and parsing – what a background thread can do
+    without holding the interpreter) raises what opening raises; `.read()` turns the cells into rows (and raises a
+    sheet without an 'ESDH-sagsnr.' header)."""
     if os.environ.get(READER_VARIABLE, "").strip().lower() == "openpyxl":
-        return read_worksheet_openpyxl(path, sheets=sheets, hint=hint)
-    return read_worksheet_calamine(path, sheets=sheets, hint=hint)
+        return open_worksheet_openpyxl(path, sheets=sheets, hint=hint)
+    return open_worksheet_calamine(path, sheets=sheets, hint=hint)

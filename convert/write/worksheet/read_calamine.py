@@ -17,6 +17,7 @@ import io
 import zipfile
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, cast
 
 import pandas as pd
 
@@ -28,12 +29,16 @@ from .rows import (
     HEADER_SCAN_ROWS,
     ROW,
     SHEET,
+    OpenedWorksheet,
     WorksheetRows,
     case_key,
     column_names,
     filled,
-    read_with,
+    open_with,
 )
+
+if TYPE_CHECKING:  # python-calamine is imported where used
+    from python_calamine import CalamineSheet
 
 _CASE_ID_KEY = normalise_header(CASE_ID)
 _EXACT_INT = 2**53  # openpyxl reads a number written without a decimal point as int; calamine gives a float
@@ -42,7 +47,14 @@ _EXACT_INT = 2**53  # openpyxl reads a number written without a decimal point as
 def read_worksheet_calamine(path: Path, *, sheets: tuple[str, ...] = (CASE_SHEET,), hint: str | None = None
                             ) -> WorksheetRows:
     """`read_openpyxl.read_worksheet_openpyxl` with calamine: the same sheets, rows, columns, values and errors."""
-    return read_with(_CalamineBook, path, sheets, hint)
+    return open_worksheet_calamine(path, sheets=sheets, hint=hint).read()
+
+
+def open_worksheet_calamine(path: Path, *, sheets: tuple[str, ...] = (CASE_SHEET,), hint: str | None = None
+                            ) -> OpenedWorksheet:
+    """The worksheet opened and its sheets parsed (in Rust, without holding the interpreter): `.read()` turns them
+    into rows."""
+    return open_with(_CalamineBook, path, sheets, hint)
 
 
 class _CalamineBook:
@@ -52,16 +64,24 @@ class _CalamineBook:
         zipfile.ZipFile(io.BytesIO(data)).close()  # not a zip at all: said as openpyxl says it (BadZipFile)
         self.book = CalamineWorkbook.from_filelike(io.BytesIO(data))
         self.names = list(self.book.sheet_names)
+        self.parsed: dict[str, CalamineSheet] = {}
 
-    def rows(self, sheet: str, name: str, hint: str | None) -> tuple[pd.DataFrame, dict[str, int]]:
+    def prepare(self, sheet: str, name: str, hint: str | None) -> None:
+        """The sheet's XML parsed (calamine releases the interpreter while it parses)."""
         try:
-            values = self.book.get_sheet_by_name(sheet).to_python(skip_empty_area=False)  # row 0 is Excel's row 1
+            self.parsed[sheet] = self.book.get_sheet_by_name(sheet)
         except Exception as exc:  # noqa: BLE001 – a damaged sheet inside a readable zip
             raise InputError(f"Konverteringsarket {name}, ark '{sheet}', kan ikke læses – filen er beskadiget "
                              f"({type(exc).__name__})", hint=hint) from None
+
+    def rows(self, sheet: str, name: str, hint: str | None) -> tuple[pd.DataFrame, dict[str, int]]:
+        if sheet not in self.parsed:
+            self.prepare(sheet, name, hint)
+        values = self.parsed.pop(sheet).to_python(skip_empty_area=False)  # row 0 is Excel's row 1
         return _sheet_rows(values, sheet, name, hint)
 
     def close(self) -> None:
+        self.parsed.clear()
         self.book.close()
 
 
@@ -74,7 +94,8 @@ def _sheet_rows(values: Sequence[Sequence[object]], title: str, name: str, hint:
         raise InputError(f"{name}, ark '{title}': overskriften '{CASE_ID}' findes ikke i de første "
                          f"{HEADER_SCAN_ROWS} rækker, så rækkerne kan ikke kobles til sagerne", hint=hint)
     header = [cell_text(_as_openpyxl(v)).strip() for v in values[header_at]]
-    numbers = [r + 1 for r in range(header_at + 1, len(values)) if any(filled(v) for v in values[r])]
+    numbers = [r + 1 for r in range(header_at + 1, len(values))  # rows that hold something (`filled`, text inline)
+               if any(v.strip() != "" if type(v) is str else filled(v) for v in values[r])]
     # column by column: a column of text only (most of them) needs no conversion beyond '' -> None
     columns = [_as_openpyxl_column(col) for col in zip(*(values[r - 1] for r in numbers), strict=True)]
     # openpyxl's width: the header and every row with a value, to its last cell (an empty formatted cell has none)
@@ -94,14 +115,11 @@ def _as_openpyxl_column(column: tuple[object, ...]) -> list[object]:
     kinds = set(map(type, column))
     if kinds <= {str}:
         return [v if v != "" else None for v in column]
-    if kinds <= {str, float}:
-        return [(None if v == "" else v) if isinstance(v, str) else _whole(v) for v in column]  # type: ignore[arg-type]
+    if kinds <= {str, float}:  # `_whole` inline
+        return [(None if v == "" else v) if isinstance(v, str)
+                else int(v) if v.is_integer() and -_EXACT_INT < v < _EXACT_INT else v
+                for v in cast("tuple[str | float, ...]", column)]
     return [_as_openpyxl(v) for v in column]
-
-
-def _whole(v: float) -> float | int:
-    """openpyxl reads a number written without a decimal point as int."""
-    return int(v) if v.is_integer() and -_EXACT_INT < v < _EXACT_INT else v
 
 
 def _as_openpyxl(v: object) -> object:

@@ -21,11 +21,12 @@ from .rows import (
     HEADER_SCAN_ROWS,
     ROW,
     SHEET,
+    OpenedWorksheet,
     WorksheetRows,
     case_key,
     column_names,
     filled,
-    read_with,
+    open_with,
 )
 
 if TYPE_CHECKING:  # openpyxl is imported where used
@@ -37,7 +38,13 @@ def read_worksheet_openpyxl(path: Path, *, sheets: tuple[str, ...] = (CASE_SHEET
     """Read `sheets` (each with its continuations) of the worksheet at `path`. Raises InputError when the file is
     not a readable workbook, has no `Sager` sheet, or a sheet has no 'ESDH-sagsnr.' header; OutputError when
     another program holds it locked. `hint` tells the user what to do (it differs between commands)."""
-    return read_with(_OpenpyxlBook, path, sheets, hint)
+    return open_worksheet_openpyxl(path, sheets=sheets, hint=hint).read()
+
+
+def open_worksheet_openpyxl(path: Path, *, sheets: tuple[str, ...] = (CASE_SHEET,), hint: str | None = None
+                            ) -> OpenedWorksheet:
+    """The worksheet opened (read-only mode: the sheets are parsed when `.read()` reads them)."""
+    return open_with(_OpenpyxlBook, path, sheets, hint)
 
 
 class _OpenpyxlBook:
@@ -46,6 +53,9 @@ class _OpenpyxlBook:
 
         self.book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         self.names = list(self.book.sheetnames)
+
+    def prepare(self, sheet: str, name: str, hint: str | None) -> None:
+        """Nothing to do ahead: the read-only mode parses a sheet as its rows are read."""
 
     def rows(self, sheet: str, name: str, hint: str | None) -> tuple[pd.DataFrame, dict[str, int]]:
         return _read_sheet(self.book[sheet], name, hint)

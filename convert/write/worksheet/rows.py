@@ -41,19 +41,51 @@ class WorksheetRows:
 
 
 class Book(Protocol):
-    """A workbook as an engine opened it: its sheet names, one sheet's rows, closing it."""
+    """A workbook as an engine opened it: its sheet names, one sheet made ready, one sheet's rows, closing it."""
 
     names: list[str]
+
+    def prepare(self, sheet: str, name: str, hint: str | None) -> None: ...
 
     def rows(self, sheet: str, name: str, hint: str | None) -> tuple[pd.DataFrame, dict[str, int]]: ...
 
     def close(self) -> None: ...
 
 
-def read_with(open_book: Callable[[bytes], Book], path: Path, sheets: tuple[str, ...], hint: str | None
-              ) -> WorksheetRows:
+@dataclass
+class OpenedWorksheet:
+    """A worksheet opened and its sheets made ready (`open_with`), not yet turned into rows (`read`).
+
+    The two steps are apart so the first can run in a background thread: it is the file, the unzipping and – with
+    calamine – the parsing of the sheet XML in Rust, all without holding the interpreter; the second is Python
+    objects, done where they are used, so it does not compete with the main thread for the interpreter."""
+
+    path: Path
+    data: bytes
+    book: Book
+    sheets: list[str]  # the sheets to read, in workbook order
+    formulas: dict[str, list[tuple[int, int, str, bool]]]  # sheet -> its formula cells (`formula_cells`)
+    hint: str | None
+
+    def read(self) -> WorksheetRows:
+        """The rows of every sheet in one frame, the team's formulas (`with_formulas`) said. Closes the book."""
+        parts: list[pd.DataFrame] = []
+        columns: dict[str, dict[str, int]] = {}
+        notes: list[str] = []
+        try:
+            for sheet in self.sheets:
+                frame, columns[sheet] = self.book.rows(sheet, self.path.name, self.hint)
+                parts.append(with_formulas(self.formulas[sheet], sheet, frame, columns[sheet], notes))
+        finally:
+            self.book.close()
+        rows = pd.concat(parts, ignore_index=True) if parts else empty_rows()
+        return WorksheetRows(self.path, hashlib.sha256(self.data).hexdigest(), self.sheets, rows, columns, notes)
+
+
+def open_with(open_book: Callable[[bytes], Book], path: Path, sheets: tuple[str, ...], hint: str | None
+              ) -> OpenedWorksheet:
     """What both engines do alike: the file's bytes, the errors said the same way, the sheets chosen by name (each
-    with its continuations), the team's formulas (`with_formulas`), the rows of every sheet in one frame."""
+    with its continuations) and made ready, their formula cells found."""
     name = path.name
     try:
         data = Path(path).read_bytes()
@@ -70,15 +102,24 @@ def read_with(open_book: Callable[[bytes], Book], path: Path, sheets: tuple[str,
         if not any(is_part_of(n, CASE_SHEET) for n in names):
             raise InputError(f"{name} har intet ark '{CASE_SHEET}' (arkene hedder: {', '.join(names)})", hint=hint)
         wanted = [n for n in names if any(is_part_of(n, s) for s in sheets)]
-        parts, columns = [], {}
-        notes: list[str] = []
         for sheet in wanted:
-            frame, columns[sheet] = book.rows(sheet, name, hint)
-            parts.append(with_formulas(data, sheet, frame, columns[sheet], notes))
-    finally:
+            book.prepare(sheet, name, hint)
+        formulas = {sheet: _formulas_of(data, sheet) for sheet in wanted}
+    except BaseException:
         book.close()
-    rows = pd.concat(parts, ignore_index=True) if parts else empty_rows()
-    return WorksheetRows(Path(path), hashlib.sha256(data).hexdigest(), wanted, rows, columns, notes)
+        raise
+    return OpenedWorksheet(Path(path), data, book, wanted, formulas, hint)
+
+
+def _formulas_of(data: bytes, sheet: str) -> list[tuple[int, int, str, bool]]:
+    """The formula cells of one sheet (none when its part cannot be found: then nothing is said about them)."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as package:
+            return formula_cells(package.read(sheet_part(package, sheet)))
+    except (KeyError, StopIteration, zipfile.BadZipFile, ValueError):
+        return []
 
 
 def locked_or_refused(name: str, path: Path, exc: PermissionError) -> OutputError:
@@ -106,17 +147,11 @@ def case_key(v: object) -> str:
     return cell_text(v).strip() if filled(v) else ""
 
 
-def with_formulas(data: bytes, sheet: str, frame: pd.DataFrame, columns: dict[str, int], notes: list[str]
-                   ) -> pd.DataFrame:
+def with_formulas(cells: list[tuple[int, int, str, bool]], sheet: str, frame: pd.DataFrame, columns: dict[str, int],
+                  notes: list[str]) -> pd.DataFrame:
     """A formula the team typed is read as its value – or, when the file holds no value for it (written by a
-    script, never saved by Excel), as its text ('=C5*2'), so nothing the team typed reads as empty. Says so."""
-    import zipfile
-
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as package:
-            cells = formula_cells(package.read(sheet_part(package, sheet)))
-    except (KeyError, StopIteration, zipfile.BadZipFile, ValueError):
-        return frame
+    script, never saved by Excel), as its text ('=C5*2'), so nothing the team typed reads as empty. Says so.
+    `cells`: the sheet's formula cells (`formula_cells`)."""
     if not cells:
         return frame
     header_of = {col: header for header, col in columns.items()}

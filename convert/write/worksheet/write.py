@@ -95,6 +95,12 @@ def case_table(batch: Batch, checklist: pd.DataFrame | None = None) -> Table:
     return Table(CASE_SHEET, [col for col, _ in cols], frame, print_columns=len(PRINTED_HEADERS), freeze_columns=1)
 
 
+def case_headers(batch: Batch) -> list[str]:
+    """The Sager sheet's headers without its cells: they depend on which columns the cases have (and on the
+    order and letter settings), never on their rows, so a table of no cases has them all."""
+    return [col.header for col in case_table(dataclasses.replace(batch, cases=batch.cases.iloc[:0])).columns]
+
+
 def in_case_order(frame: pd.DataFrame, column: str = C.case_id) -> pd.DataFrame:
     """The rows in natural order of their case number, numbers compared as numbers (…-12-15 before …-119-19);
     rows of one case keep their order. Each distinct number is keyed once (a case has many documents)."""
