@@ -164,18 +164,12 @@ def open_previous(path: Path) -> OpenedWorksheet:
 
 
 def previous_from(opened: OpenedWorksheet) -> PreviousWorksheet:
-    """The opened worksheet's rows: the team's sheets apart from the tool's hidden fingerprints."""
-    path = opened.path
-    sheet = opened.read()
-    rows, notes = sheet.rows, tuple(sheet.notes)
-    own = _on_sheet(rows, FINGERPRINT_SHEET)
-    if not own.any():
-        return PreviousWorksheet(path, rows, notes=notes)
-    prints = rows[own].dropna(axis=1, how="all")
-    sheets = rows[~own]
-    hidden_only = [c for c in prints.columns if c not in (SHEET, ROW, CASE_ID) and sheets[c].isna().all()]
-    return PreviousWorksheet(path, sheets.drop(columns=hidden_only).reset_index(drop=True), fingerprints=prints,
-                             notes=notes)
+    """The opened worksheet's rows: the team's sheets, and apart from them the tool's hidden fingerprints."""
+    team = opened.read((CASE_SHEET, LEFT_SHEET))
+    own = opened.read((FINGERPRINT_SHEET,))
+    notes = (*team.notes, *own.notes)
+    prints = own.rows.dropna(axis=1, how="all") if len(own.rows) else None
+    return PreviousWorksheet(opened.path, team.rows, fingerprints=prints, notes=notes)
 
 
 def _on_sheet(rows: pd.DataFrame, sheet: str) -> pd.Series:

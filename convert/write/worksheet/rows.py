@@ -61,25 +61,38 @@ class OpenedWorksheet:
     objects, done where they are used, so it does not compete with the main thread for the interpreter."""
 
     path: Path
-    data: bytes
+    sha256: str
     book: Book
     sheets: list[str]  # the sheets to read, in workbook order
     formulas: dict[str, list[tuple[int, int, str, bool]]]  # sheet -> its formula cells (`formula_cells`)
     hint: str | None
+    unread: set[str] = field(default_factory=set)  # the book is closed when every sheet has been read
+    closed: bool = False
 
-    def read(self) -> WorksheetRows:
-        """The rows of every sheet in one frame, the team's formulas (`with_formulas`) said. Closes the book."""
+    def __post_init__(self) -> None:
+        self.unread = set(self.sheets)
+
+    def read(self, sheets: tuple[str, ...] | None = None) -> WorksheetRows:
+        """The rows of the opened sheets (those of `sheets` only, each with its continuations, when given) in one
+        frame, the team's formulas (`with_formulas`) said. The book is closed once every sheet is read."""
+        chosen = [n for n in self.sheets if sheets is None or any(is_part_of(n, s) for s in sheets)]
         parts: list[pd.DataFrame] = []
         columns: dict[str, dict[str, int]] = {}
         notes: list[str] = []
         try:
-            for sheet in self.sheets:
+            for sheet in chosen:
                 frame, columns[sheet] = self.book.rows(sheet, self.path.name, self.hint)
+                self.unread.discard(sheet)
                 parts.append(with_formulas(self.formulas[sheet], sheet, frame, columns[sheet], notes))
+        except BaseException:
+            self.unread.clear()
+            raise
         finally:
-            self.book.close()
+            if not self.unread and not self.closed:
+                self.book.close()
+                self.closed = True
         rows = pd.concat(parts, ignore_index=True) if parts else empty_rows()
-        return WorksheetRows(self.path, hashlib.sha256(self.data).hexdigest(), self.sheets, rows, columns, notes)
+        return WorksheetRows(self.path, self.sha256, chosen, rows, columns, notes)
 
 
 def open_with(open_book: Callable[[bytes], Book], path: Path, sheets: tuple[str, ...], hint: str | None
@@ -108,7 +121,7 @@ def open_with(open_book: Callable[[bytes], Book], path: Path, sheets: tuple[str,
     except BaseException:
         book.close()
         raise
-    return OpenedWorksheet(Path(path), data, book, wanted, formulas, hint)
+    return OpenedWorksheet(Path(path), hashlib.sha256(data).hexdigest(), book, wanted, formulas, hint)
 
 
 def _formulas_of(data: bytes, sheet: str) -> list[tuple[int, int, str, bool]]:
