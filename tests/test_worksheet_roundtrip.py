@@ -27,8 +27,9 @@ from convert.reconcile.update import CONFLICT, FILLED, UNCHANGED, fill_kp_number
 from convert.rerun import read_checklist
 from convert.write.worksheet.patch import Unsupported
 from convert.write.worksheet.read import READER_VARIABLE
-from convert.write.worksheet.read_calamine import read_worksheet_calamine as read_worksheet_fast
-from convert.write.worksheet.read_openpyxl import read_worksheet_openpyxl as read_worksheet
+from convert.write.worksheet.read_calamine import open_worksheet_calamine
+from convert.write.worksheet.read_openpyxl import open_worksheet_openpyxl
+from convert.write.worksheet.rows import WorksheetRows
 from tests.conftest import kp_convert
 
 CONFIG = Path(__file__).resolve().parents[1] / "sample_data" / "kp-convert.toml"
@@ -37,6 +38,16 @@ SHEETS = ("Sager", "Udgåede sager", "kp-convert")  # and the hidden sheet of wh
 NO_SOFFICE = pytest.mark.skipif(SOFFICE is None, reason="LibreOffice (soffice) is not installed – .ci/run installs it")
 FORMULA_ROW = 13  # the KP-sagsnr. cell of this row holds a formula
 VARIANTS = ["openpyxl", pytest.param("libreoffice", marks=NO_SOFFICE)]
+
+
+def read_worksheet(path: Path, sheets: tuple[str, ...] = ("Sager",)) -> WorksheetRows:
+    """The reference reader, openpyxl."""
+    return open_worksheet_openpyxl(path, sheets=sheets).read()
+
+
+def read_worksheet_fast(path: Path, sheets: tuple[str, ...] = ("Sager",)) -> WorksheetRows:
+    """The reader used, python-calamine."""
+    return open_worksheet_calamine(path, sheets=sheets).read()
 
 
 def header_row(ws) -> int:

@@ -30,7 +30,6 @@ from .rows import (
     ROW,
     SHEET,
     OpenedWorksheet,
-    WorksheetRows,
     case_key,
     column_names,
     filled,
@@ -44,16 +43,10 @@ _CASE_ID_KEY = normalise_header(CASE_ID)
 _EXACT_INT = 2**53  # openpyxl reads a number written without a decimal point as int; calamine gives a float
 
 
-def read_worksheet_calamine(path: Path, *, sheets: tuple[str, ...] = (CASE_SHEET,), hint: str | None = None
-                            ) -> WorksheetRows:
-    """`read_openpyxl.read_worksheet_openpyxl` with calamine: the same sheets, rows, columns, values and errors."""
-    return open_worksheet_calamine(path, sheets=sheets, hint=hint).read()
-
-
 def open_worksheet_calamine(path: Path, *, sheets: tuple[str, ...] = (CASE_SHEET,), hint: str | None = None
                             ) -> OpenedWorksheet:
     """The worksheet opened and its sheets parsed (in Rust, without holding the interpreter): `.read()` turns them
-    into rows."""
+    into rows – the same sheets, rows, columns, values and errors as `read_openpyxl.open_worksheet_openpyxl`."""
     return open_with(_CalamineBook, path, sheets, hint)
 
 

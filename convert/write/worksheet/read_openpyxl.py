@@ -22,7 +22,6 @@ from .rows import (
     ROW,
     SHEET,
     OpenedWorksheet,
-    WorksheetRows,
     case_key,
     column_names,
     filled,
@@ -31,14 +30,6 @@ from .rows import (
 
 if TYPE_CHECKING:  # openpyxl is imported where used
     from openpyxl.worksheet.worksheet import Worksheet
-
-
-def read_worksheet_openpyxl(path: Path, *, sheets: tuple[str, ...] = (CASE_SHEET,), hint: str | None = None
-                            ) -> WorksheetRows:
-    """Read `sheets` (each with its continuations) of the worksheet at `path`. Raises InputError when the file is
-    not a readable workbook, has no `Sager` sheet, or a sheet has no 'ESDH-sagsnr.' header; OutputError when
-    another program holds it locked. `hint` tells the user what to do (it differs between commands)."""
-    return open_worksheet_openpyxl(path, sheets=sheets, hint=hint).read()
 
 
 def open_worksheet_openpyxl(path: Path, *, sheets: tuple[str, ...] = (CASE_SHEET,), hint: str | None = None
