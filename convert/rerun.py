@@ -187,9 +187,9 @@ def read_checklist(path: Path | str, *, include_left: bool = False) -> pd.DataFr
     rows = read_previous_worksheet(Path(path)).rows
     if not include_left:
         rows = rows[rows[SHEET] != LEFT_SHEET]
-    entries = _normalise(rows.reindex(columns=[CASE_ID, *CHECKLIST_HEADERS]), CHECKLIST_HEADERS)
-    keep = entries[CHECKLIST_HEADERS].map(filled).any(axis=1) & entries[CASE_ID].ne("")
-    return entries[keep].drop_duplicates(CASE_ID).set_index(CASE_ID)[CHECKLIST_HEADERS]
+    rows = rows.reindex(columns=[CASE_ID, *CHECKLIST_HEADERS])
+    entries = _normalise(rows[_has_entry(rows, CHECKLIST_HEADERS) & rows[CASE_ID].ne("")], CHECKLIST_HEADERS)
+    return entries.drop_duplicates(CASE_ID).set_index(CASE_ID)[CHECKLIST_HEADERS]
 
 
 # ---- normalise the team's entries ------------------------------------------------------------------
@@ -332,8 +332,8 @@ def carry_over(batch: Batch, previous: PreviousWorksheet | None) -> Batch:
     on_left_sheet = rows[SHEET] == LEFT_SHEET
     new_ids = set(batch.cases[C.case_id])
     old_ids = set(rows.loc[~on_left_sheet & rows[CASE_ID].ne(""), CASE_ID])
-    entries = _normalise(rows[has_entry], entry_cols).sort_values([SHEET, ROW], key=lambda s: s.eq(LEFT_SHEET) if s.name == SHEET else s,
-                                          kind="stable")  # the Sager sheet wins over Udgåede sager
+    entries = _normalise(rows[has_entry], entry_cols).sort_values(  # the Sager sheet wins over Udgåede sager
+        [SHEET, ROW], key=lambda s: s.eq(LEFT_SHEET) if s.name == SHEET else s, kind="stable")
     keyed = entries[entries[CASE_ID].ne("")]
     signature = pd.Series(["|".join(map(repr, v)) for v in keyed[entry_cols].itertuples(index=False)],
                           index=keyed.index, dtype=object)  # rows with entries only: few

@@ -135,19 +135,18 @@ def read_fingerprints(rows: pd.DataFrame) -> tuple[list[str], pd.Index, np.ndarr
     try:
         raw = bytes.fromhex("".join(texts))  # every row at once
     except ValueError:  # a damaged row: each row on its own, the damaged ones left out
-        whole = [(i, bytes.fromhex(t)) for i, t in zip(ids, texts, strict=True) if _is_hex(t)]
+        whole = [(i, b) for i, t in zip(ids, texts, strict=True) if (b := _from_hex(t)) is not None]
         ids, raw = [i for i, _ in whole], b"".join(b for _, b in whole)
     matrix = np.frombuffer(raw, dtype=">u4").astype(np.uint32).reshape(len(ids), len(headers))
     last = ~pd.Index(ids).duplicated(keep="last")
     return headers, pd.Index(ids)[last], matrix[last]
 
 
-def _is_hex(text: str) -> bool:
+def _from_hex(text: str) -> bytes | None:
     try:
-        bytes.fromhex(text)
+        return bytes.fromhex(text)
     except ValueError:
-        return False
-    return True
+        return None
 
 
 def keep_team_values(cases: Table, edits: pd.DataFrame | None) -> Table:

@@ -66,8 +66,8 @@ class OpenedWorksheet:
     sheets: list[str]  # the sheets to read, in workbook order
     formulas: dict[str, list[tuple[int, int, str, bool]]]  # sheet -> its formula cells (`formula_cells`)
     hint: str | None
-    unread: set[str] = field(default_factory=set)  # the book is closed when every sheet has been read
-    closed: bool = False
+    unread: set[str] = field(init=False)  # the book is closed when every sheet has been read
+    closed: bool = field(init=False, default=False)
 
     def __post_init__(self) -> None:
         self.unread = set(self.sheets)
@@ -117,22 +117,28 @@ def open_with(open_book: Callable[[bytes], Book], path: Path, sheets: tuple[str,
         wanted = [n for n in names if any(is_part_of(n, s) for s in sheets)]
         for sheet in wanted:
             book.prepare(sheet, name, hint)
-        formulas = {sheet: _formulas_of(data, sheet) for sheet in wanted}
+        formulas = _formulas_of(data, wanted)
     except BaseException:
         book.close()
         raise
     return OpenedWorksheet(Path(path), hashlib.sha256(data).hexdigest(), book, wanted, formulas, hint)
 
 
-def _formulas_of(data: bytes, sheet: str) -> list[tuple[int, int, str, bool]]:
-    """The formula cells of one sheet (none when its part cannot be found: then nothing is said about them)."""
+def _formulas_of(data: bytes, sheets: list[str]) -> dict[str, list[tuple[int, int, str, bool]]]:
+    """The formula cells of each sheet (none for a sheet whose part cannot be found: nothing is said about it)."""
     import zipfile
 
+    found: dict[str, list[tuple[int, int, str, bool]]] = {sheet: [] for sheet in sheets}
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as package:
-            return formula_cells(package.read(sheet_part(package, sheet)))
-    except (KeyError, StopIteration, zipfile.BadZipFile, ValueError):
-        return []
+            for sheet in sheets:
+                try:
+                    found[sheet] = formula_cells(package.read(sheet_part(package, sheet)))
+                except (KeyError, StopIteration, ValueError):
+                    continue
+    except zipfile.BadZipFile:
+        pass
+    return found
 
 
 def locked_or_refused(name: str, path: Path, exc: PermissionError) -> OutputError:
