@@ -124,7 +124,7 @@ def _input_facts(r: RawTable, mapped: MappedTable, frame: pd.DataFrame) -> dict[
     """What the manifest, the Oversigt and the order say about one input file."""
     facts = {"file": r.spec.name, "path": str(r.spec.path), "records": r.records_read, "columns": mapped.columns,
              **r.meta}
-    notes = mapped.notes(r.spec.name)
+    notes = mapped.notes(r.spec.name, r.spec.table)
     padded = int(frame["cpr_padded"].sum()) if "cpr_padded" in frame else 0
     if padded:
         notes.append(f"{r.spec.name}: {padded} CPR-nr. havde 9 cifre – 0 er sat foran; "

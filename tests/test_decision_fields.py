@@ -220,3 +220,27 @@ def test_a_column_another_field_already_uses_is_never_suggested(batch_dir: Path)
     assert result.exit_code == 0, result.output
     assert _fates(batch_dir) == {"S-1": "converted", "S-2": "grant_ended", "S-3": "converted",
                                  "S-4": "status_not_active", "S-5": "not_foot_care"}
+
+
+def test_a_check_whose_column_has_an_unknown_header_says_which_column_it_may_be(batch_dir: Path) -> None:
+    """Tried as a user: the Tillægsprocent column renamed to 'Procentsats for tillæg'. The run said the check was
+    not run and that the column was unused, but not that the one may be the other; now it says so with the line to
+    write – and does not use the column until it is written."""
+    header = ["Procentsats for tillæg" if h == "Tillægsprocent" else h for h in CASE_HEADER]
+    write_csv(batch_dir / "sager.csv", header, [case_row("S-1"), case_row("S-2", "020250-2345", pct="0")])
+    result = run_batch(batch_dir)
+    assert result.exit_code == 0, result.output
+    assert "Ikke kontrolleret (ingen kolonne): Tillægsprocent er 0" in result.output
+    lines = _pasted(result.output.replace("[input.cases.columns]: ", "\n    "))
+    assert lines == {"tillaegsprocent": "Procentsats for tillæg"}, result.output
+    assert "kolonnen 'Procentsats for tillæg' er ikke brugt, men kan være Tillægsprocent" in result.output
+    assert "bruges ikke: 'Procentsats for tillæg'" not in result.output  # said once, with the suggestion
+    cases = {r["ESDH-sagsnr."]: r for r in sheet_rows(batch_dir / "ud" / "konverteringsark.xlsx", "Sager")}
+    assert "Tillægsprocent er 0" not in (cases["S-2"]["Bemærkninger"] or "")  # not guessed
+
+    write_config(batch_dir, case_columns='tillaegsprocent = "Procentsats for tillæg"')  # written: now checked
+    result = run_batch(batch_dir)
+    assert result.exit_code == 0, result.output
+    assert "Ikke kontrolleret (ingen kolonne)" not in result.output and "kan være" not in result.output
+    cases = {r["ESDH-sagsnr."]: r for r in sheet_rows(batch_dir / "ud" / "konverteringsark.xlsx", "Sager")}
+    assert "Tillægsprocent er 0" in cases["S-2"]["Bemærkninger"]

@@ -223,14 +223,15 @@ def suggest(table: str, headers: dict[str, ColumnContent], fields: list[str]) ->
     for s in sorted(pairs, key=lambda s: -s.score):
         if all(s.field != o.field and s.header != o.header for o in out):
             out.append(s)
-    for name in fields:  # a dated field no header resembles: the one unused column that holds dates, by content
+    for name in fields:  # a date or percent field no header resembles: the one unused column of that kind
         field = specs[name]
-        if field.kind != "date" or any(s.field == name for s in out):
+        if field.kind not in _BY_CONTENT_ALONE or any(s.field == name for s in out):
             continue
-        dated = [h for h, c in headers.items() if c.kind == "date" and all(h != o.header for o in out)]
-        if len(dated) == 1:
-            out.append(Suggestion(name, dated[0], f"indholdet er datoer, og det er den eneste ubrugte kolonne med "
-                                                  f"datoer – overskriften ligner ikke '{field.label}', så tjek den", 0.5))
+        alike = [h for h, c in headers.items() if c.kind == field.kind and all(h != o.header for o in out)]
+        if len(alike) == 1:
+            kind = KIND_LABELS[field.kind]
+            out.append(Suggestion(name, alike[0], f"indholdet er {kind}, og det er den eneste ubrugte kolonne med "
+                                                  f"{kind} – overskriften ligner ikke '{field.label}', så tjek den", 0.5))
     if "cpr" in fields and not any(s.field == "cpr" for s in out):  # Acadre: the CPR number is the case title
         cpr_columns = sorted(((c.share("cpr"), h) for h, c in headers.items()
                               if c.kind == "cpr" and all(h != o.header for o in out)), reverse=True)
@@ -239,6 +240,21 @@ def suggest(table: str, headers: dict[str, ColumnContent], fields: list[str]) ->
             out.append(Suggestion("cpr", header, f"indholdet er CPR-numre ({_pct(share)} af de udfyldte celler), "
                                                  "selv om overskriften ikke siger det", share))
     return out
+
+
+CLEAR_LIKENESS = 0.75  # an optional field is suggested only when the header clearly names it (or see below)
+
+
+def suggest_optional(table: str, headers: dict[str, ColumnContent], fields: list[str]) -> list[Suggestion]:
+    """`suggest` for fields a run can do without: only where the header clearly names the field (a case's
+    'Afsluttet dato' is not the date its assets were declared) – or for a percent field, whose column's content
+    says it plainly (the tillægsprocent is the one percent field)."""
+    specs = {f.name: f for f in fields_of(table)}
+    return [s for s in suggest(table, headers, fields)
+            if header_likeness(specs[s.field], s.header) >= CLEAR_LIKENESS or specs[s.field].kind == "percent"]
+
+
+_BY_CONTENT_ALONE = {"date", "percent"}  # kinds a column's content shows plainly enough to suggest it without its header
 
 
 def _plausible(field: str, content: ColumnContent) -> bool:

@@ -18,7 +18,7 @@ from ..danish.parse import is_empty
 from ..errors import ConfigError, InputError
 from ..privacy import CPR_IN_TEXT
 from ..progress import stage
-from .columns import column_content, fits_field, suggest, why_not
+from .columns import column_content, fits_field, suggest, suggest_optional, why_not
 from .headers import normalise_header
 from .table import SOURCE_FILE, SOURCE_ROW, RawTable
 from .xlsx import sheet_with_headers
@@ -46,11 +46,15 @@ class MappedTable:
     how: dict[str, str] = field(default_factory=dict)  # field -> BY_CONFIG or BY_ALIAS
     unused: dict[str, int] = field(default_factory=dict)  # header with data that no field took -> rows with data
     refused: dict[str, tuple[str, str]] = field(default_factory=dict)  # header -> (field, why it was not used)
+    # unused columns that may be a field the export was not found to have: header -> (field label, line, why)
+    maybe: dict[str, tuple[str, str, str]] = field(default_factory=dict)
 
-    def notes(self, file: str) -> list[str]:
+    def notes(self, file: str, table: str) -> list[str]:
         """Danish lines for the console, the Oversigt and the manifest."""
         out = [f"{file}: kolonnen '{h}' er ikke brugt som {f} – {why}" for h, (f, why) in self.refused.items()]
-        others = [h for h in self.unused if h not in self.refused]
+        out += [f"{file}: kolonnen '{h}' er ikke brugt, men kan være {label} ({why}) – er den det, så skriv under "
+                f"[input.{table}.columns]: {line}" for h, (label, line, why) in self.maybe.items()]
+        others = [h for h in self.unused if h not in self.refused and h not in self.maybe]
         if others:
             out.append(f"{file}: {len(others)} kolonne(r) med data bruges ikke: " + ", ".join(f"'{h}'" for h in others))
         return out
@@ -121,7 +125,20 @@ def map_columns(raw: RawTable, *, strict: bool = True) -> MappedTable:
         n = int((~is_empty(raw.frame[f"c{i}"])).sum())
         if n:
             unused[header] = n
-    return MappedTable(out, columns, how, unused, {h: r for h, r in refused.items() if h not in columns.values()})
+    absent = [f.name for f in fields_of(spec.table) if f.name not in positions and f.name not in spec.not_in_export]
+    return MappedTable(out, columns, how, unused, {h: r for h, r in refused.items() if h not in columns.values()},
+                       maybe=_maybe(raw, absent, unused))
+
+
+def _maybe(raw: RawTable, absent: list[str], unused: dict[str, int]) -> dict[str, tuple[str, str, str]]:
+    """Unused columns that may be one of the `absent` fields (the same rule as `inspect`: `suggest_optional`):
+    said beside 'not checked – no column', with the line to write. Only the unused columns are looked at."""
+    hidden = hidden_headers(raw.headers)
+    free = {h: column_content(raw.frame[f"c{raw.headers.index(h)}"]) for h in unused if h not in hidden}
+    if not absent or not free:
+        return {}
+    labels = {f.name: f.label for f in fields_of(raw.spec.table)}
+    return {s.header: (labels[s.field], s.line(), s.reason) for s in suggest_optional(raw.spec.table, free, absent)}
 
 
 def _content_refusal(f: FieldSpec, values: pd.Series) -> str | None:

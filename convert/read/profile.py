@@ -24,7 +24,16 @@ from ..progress import stage
 from ..settings.batch import Config, reconcile_settings
 from ..settings.inputs import InputSpec
 from ..stages.compute import check_fields
-from .columns import KIND_LABELS, ColumnContent, Suggestion, column_content, fits, header_likeness, suggest
+from .columns import (
+    KIND_LABELS,
+    ColumnContent,
+    Suggestion,
+    column_content,
+    fits,
+    header_likeness,
+    suggest,
+    suggest_optional,
+)
 from .headers import normalise_header
 from .mapping import BY_CONFIG, HIDDEN_HEADER, MappedTable, header_row_looks_like_data, hidden_headers, map_columns
 from .profile_facts import VALUE_FIELDS, add_values, asset_years, date_range, name_values, selection_profile
@@ -40,7 +49,6 @@ from .profile_model import (
 from .table import RawTable, read_input
 
 DECISION_FIELDS = ("status", "end_date")  # with one of selection.match_fields: they decide what is converted
-CLEAR_LIKENESS = 0.75  # an optional field is suggested only when the header clearly names it
 NOTED_LIKENESS = 0.85  # "looks like a field already mapped": only with one of the field's hint words
 
 
@@ -232,8 +240,7 @@ def _suggestions(spec: InputSpec, raw: RawTable, mapped: MappedTable, contents: 
     def left(pool: dict[str, ColumnContent]) -> dict[str, ColumnContent]:
         return {h: c for h, c in pool.items() if h not in {s.header for s in found}}
 
-    found += [s for s in suggest(spec.table, left(free), [f for f in wanted if f not in urgent])
-              if header_likeness(specs[s.field], s.header) >= CLEAR_LIKENESS]
+    found += suggest_optional(spec.table, left(free), [f for f in wanted if f not in urgent])
     likeness = {s.header: f"ligner {specs[s.field].label} ({s.field}), som allerede er koblet til "
                           f"'{mapped.columns[s.field]}'"
                 for s in suggest(spec.table, left(free), list(mapped.columns))
